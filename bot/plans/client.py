@@ -1,0 +1,462 @@
+"""CoachPlanClient: the async client for the Coach Plan API that agents and the bot share.
+
+It composes the pieces: input checks before any request, the per-instance
+cache (single flight, LRU, per-entry TTL), the transport (retries, deadline,
+breaker, concurrency limit), stale copies and fallbacks. The seed's methods
+never raise for upstream trouble: they answer with the best they have, and the
+answer says which it is (`found`, `error`, `from_cache`, `stale`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any, Final, Self, final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import aiohttp
+
+from .breaker import CircuitBreaker
+from .cache import Entry, Key, PlanCache, StaleStore
+from .metrics import ClientStats
+from .models import (
+    CoachPlan,
+    ErrorCategory,
+    InvalidInput,
+    PlanError,
+    PlanNotFound,
+    PlanUnavailable,
+    parse_all,
+)
+from .retry import RetryPolicy
+from .transport import ConnectorFactory, Sleep, Upstream
+
+log = logging.getLogger(__name__)
+
+DEFAULT_COACHES: Final = ("d", "i", "s", "n")
+ALL: Final = "*"
+PLAN_PATH: Final = "api/coach-plans/"
+ALL_PATH: Final = "api/coach-plans/all"
+_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _retrieve_exception(task: asyncio.Task[Any]) -> None:
+    """A failed background refresh is counted, not reported as "never retrieved"."""
+    if not task.cancelled():
+        task.exception()
+
+
+@final
+class CoachPlanClient:
+    """Async client with a TTL+LRU cache, coalescing, retries, a breaker and fallbacks.
+
+    Keywords keep the seed's meaning (`max_retries` is the total number of
+    attempts, `timeout` is per attempt); `deadline_seconds` bounds a whole call
+    including waits. Time is injectable: `clock` (monotonic seconds) drives
+    TTLs, the breaker and deadlines; `sleep` the backoff; `now` (aware
+    datetime) the meaning of "today" and `fetched_at`.
+    """
+
+    def __init__(
+        self,
+        api_base_url: str = "http://localhost:5000",
+        *,
+        cache_ttl_seconds: float = 3600,
+        max_cache_size: int = 100,
+        timeout: float = 10,
+        max_retries: int = 3,
+        not_found_ttl_seconds: float = 60,
+        timezone: str = "America/New_York",
+        coaches: Iterable[str] = DEFAULT_COACHES,
+        deadline_seconds: float = 15,
+        past_ttl_seconds: float = 86400,
+        refresh_ahead_ratio: float = 0.1,
+        stale_ttl_seconds: float = 86400,
+        max_stale_size: int | None = None,
+        breaker_failures: int = 5,
+        breaker_cooldown_seconds: float = 30,
+        max_concurrency: int = 10,
+        wait_initial: float = 0.5,
+        wait_max: float = 5.0,
+        wait_exp_base: float = 2.0,
+        max_body_bytes: int = 1024 * 1024,
+        strict: bool = False,
+        session: aiohttp.ClientSession | None = None,
+        connector_factory: ConnectorFactory | None = None,
+        force_close: bool = False,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], dt.datetime] = _utcnow,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        if not api_base_url.startswith(("http://", "https://")):
+            raise ValueError("api_base_url must be an http:// or https:// URL")
+        for name, value in (("cache_ttl_seconds", cache_ttl_seconds),
+                            ("not_found_ttl_seconds", not_found_ttl_seconds),
+                            ("past_ttl_seconds", past_ttl_seconds),
+                            ("stale_ttl_seconds", stale_ttl_seconds),
+                            ("deadline_seconds", deadline_seconds)):  # fmt: skip
+            if value <= 0:
+                raise ValueError(f"{name} must be a positive number of seconds")
+        if not 0 <= refresh_ahead_ratio < 1:
+            raise ValueError("refresh_ahead_ratio must be in [0, 1)")
+        try:
+            self._tz = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {timezone!r}; use an IANA name") from exc
+        self.coaches: tuple[str, ...] = tuple(c.strip().lower() for c in coaches)
+        if not self.coaches or not all(c.isalnum() for c in self.coaches):
+            raise ValueError("coaches must be a non-empty list of letter/digit ids")
+        self.api_base_url = api_base_url.rstrip("/")
+        self.timezone = timezone
+        self.cache_ttl_seconds = cache_ttl_seconds
+        self.not_found_ttl_seconds = not_found_ttl_seconds
+        self.past_ttl_seconds = past_ttl_seconds
+        self.deadline_seconds = deadline_seconds
+        self.strict = strict
+        self._refresh_ratio = refresh_ahead_ratio
+        self._clock = clock
+        self._now = now
+        self.stats = ClientStats()
+        self.breaker = CircuitBreaker(
+            failures=breaker_failures, cooldown=breaker_cooldown_seconds, clock=clock
+        )
+        self._upstream = Upstream(
+            self.api_base_url,
+            timeout=timeout,
+            policy=RetryPolicy(max_retries, wait_initial, wait_max, wait_exp_base),
+            breaker=self.breaker,
+            stats=self.stats,
+            max_concurrency=max_concurrency,
+            max_body_bytes=max_body_bytes,
+            session=session,
+            connector_factory=connector_factory,
+            force_close=force_close,
+            sleep=sleep,
+            clock=clock,
+            rand=rand,
+        )
+        self._cache: PlanCache[Any] = PlanCache(self._load, maxsize=max_cache_size, clock=clock)
+        self._stale: StaleStore[CoachPlan] = StaleStore(
+            maxsize=max_stale_size or 10 * max_cache_size, ttl=stale_ttl_seconds, clock=clock
+        )
+        self._refreshing: dict[Key, asyncio.Task[Any]] = {}
+        self._closed = False
+
+    # -- lifecycle -----------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Cancel background refreshes, drop pending loads, close the session we made."""
+        self._closed = True
+        tasks = list(self._refreshing.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._cache.close()
+        await self._upstream.close()
+
+    # -- input ---------------------------------------------------------------------
+    def today(self) -> dt.date:
+        """Today's trading day in the client's timezone, not the machine's."""
+        return self._now().astimezone(self._tz).date()
+
+    def normalize_coach(self, coach: object) -> str:
+        if isinstance(coach, str):
+            cid = coach.strip().lower()
+            if cid in self.coaches:
+                return cid
+        raise InvalidInput(
+            f"Unknown coach {str(coach)[:20]!r}. Valid coaches: {', '.join(self.coaches)}."
+        )
+
+    def normalize_date(self, date: object) -> dt.date:
+        if date is None:
+            return self.today()
+        if isinstance(date, dt.datetime):
+            return date.astimezone(self._tz).date() if date.tzinfo else date.date()
+        if isinstance(date, dt.date):
+            return date
+        if isinstance(date, str) and _ISO_DAY.fullmatch(date.strip()):
+            try:
+                return dt.date.fromisoformat(date.strip())
+            except ValueError:
+                pass
+        raise InvalidInput(
+            f"Invalid date {str(date)[:30]!r}: use a real calendar day as YYYY-MM-DD."
+        )
+
+    # -- the seed's methods --------------------------------------------------------
+    async def fetch_coach_plan(
+        self, coach: str, date: str | dt.date | None = None, *, deadline: float | None = None
+    ) -> CoachPlan:
+        """One coach's plan for a day (default: today), from cache when we have it."""
+        cid = self.normalize_coach(coach)
+        day = self.normalize_date(date)
+        key = (cid, day.isoformat())
+        result = await self._get(key, deadline)
+        if isinstance(result, CoachPlan):
+            return self._strict_check(result)
+        return self._answer_failure(key, day, result)
+
+    async def fetch_all_coach_plans(
+        self, date: str | dt.date | None = None, *, deadline: float | None = None
+    ) -> dict[str, CoachPlan]:
+        """Every configured coach's plan for a day, keyed by plain coach id ("d")."""
+        day = self.normalize_date(date)
+        result = await self._get((ALL, day.isoformat()), deadline)
+        if isinstance(result, dict):
+            return dict(result)
+        return {c: self._answer_failure((c, day.isoformat()), day, result) for c in self.coaches}
+
+    async def check_health(self) -> dict[str, Any]:
+        """The server's own health answer plus ours (breaker, last error); never raises."""
+        ours = {"breaker": self.breaker.state, "last_error": self._upstream.last_error}
+        started = time.perf_counter()
+        try:
+            reply = await self._upstream.get_json(
+                "health", "health", deadline_at=self._deadline_at(None),
+                ok_statuses=(200, 503), retry=False, use_breaker=False,
+            )  # fmt: skip
+        except PlanError as exc:
+            category = getattr(exc, "category", "unavailable")
+            return {"healthy": False, "status": "unreachable", "error": category,
+                    "server": None, "client": ours}  # fmt: skip
+        body = reply.body if isinstance(reply.body, dict) else {}
+        healthy = reply.status == 200 and body.get("status") == "healthy"
+        return {
+            "healthy": healthy,
+            "status": body.get("status", "unknown"),
+            "http_status": reply.status,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+            "server": body,
+            "client": ours,
+        }
+
+    async def get_server_metrics(self) -> dict[str, Any]:
+        """The server's /metrics counters, or `{"error": category}`; never raises."""
+        try:
+            reply = await self._upstream.get_json(
+                "metrics", "metrics", deadline_at=self._deadline_at(None), use_breaker=False
+            )
+        except PlanError as exc:
+            return {"error": getattr(exc, "category", "unavailable")}
+        return reply.body if isinstance(reply.body, dict) else {"error": "bad_response"}
+
+    def get_metrics(self) -> dict[str, Any]:
+        """A fresh snapshot of our counters; no I/O, safe to call any time."""
+        s = self.stats
+        answered = s.cache_hits + s.cache_misses + s.coalesced
+        return {
+            "requests": {
+                "total": s.requests,
+                "cache_hits": s.cache_hits,
+                "cache_misses": s.cache_misses,
+                "cache_hit_rate_percent": round(100 * s.cache_hits / answered, 2)
+                if answered
+                else 0.0,
+                "coalesced": s.coalesced,
+                "stale_served": s.stale_served,
+                "fallbacks": s.fallbacks,
+            },
+            "api": {
+                "success": s.api_success,
+                "errors": s.api_errors,
+                "retries": s.api_retries,
+                "last_error": self._upstream.last_error,
+                "in_flight": self._upstream.in_flight,
+                "peak_in_flight": self._upstream.peak_in_flight,
+            },
+            "cache": {
+                "size": self._cache.size,
+                "max_size": self._cache.maxsize,
+                "utilization_percent": round(100 * self._cache.size / self._cache.maxsize, 2),
+                "ttl_seconds": self.cache_ttl_seconds,
+                "not_found_ttl_seconds": self.not_found_ttl_seconds,
+                "past_ttl_seconds": self.past_ttl_seconds,
+                "evictions": self._cache.evictions,
+                "stale_size": len(self._stale),
+            },
+            "breaker": {
+                "state": self.breaker.state,
+                "opens": self.breaker.opens,
+                "short_circuited": self.breaker.short_circuited,
+                "consecutive_failures": self.breaker.consecutive_failures,
+            },
+            "refresh": {
+                "background_refreshes": s.background_refreshes,
+                "failures": s.refresh_failures,
+                "in_progress": len(self._refreshing),
+            },
+            "deadline_exceeded": s.deadline_exceeded,
+            "latency_ms": s.latency_snapshot(),
+        }
+
+    def clear_cache(self, coach: str | None = None, date: str | dt.date | None = None) -> int:
+        """Drop cached entries (all, or one coach and/or day); returns how many went.
+
+        Stale copies stay: they are only ever shown when the API fails, marked stale.
+        Dropping a coach's day also drops that day's /all entry, which holds it.
+        """
+        if coach is None and date is None:
+            return self._cache.clear()
+        cid = None if coach is None else self.normalize_coach(coach)
+        iso = None if date is None else self.normalize_date(date).isoformat()
+
+        def match(key: Key) -> bool:
+            who, day = key
+            return (iso is None or day == iso) and (cid is None or who in (cid, ALL))
+
+        return self._cache.clear(match)
+
+    # -- internals -----------------------------------------------------------------
+    def _deadline_at(self, deadline: float | None) -> float:
+        budget = self.deadline_seconds if deadline is None else deadline
+        if budget <= 0:
+            raise InvalidInput("deadline must be a positive number of seconds")
+        return self._clock() + budget
+
+    async def _get(self, key: Key, deadline: float | None) -> Any:
+        """The cached or loaded value for `key`, or the failure category as a string."""
+        if self._closed:
+            raise RuntimeError("this CoachPlanClient is closed")
+        self.stats.requests += 1
+        kind = self._cache.lookup(key)
+        if kind == "hit":
+            entry = await self._cache.get(key)
+            if not self._cache.expired(entry):
+                self.stats.cache_hits += 1
+                log.debug("cache hit %s", key)
+                if self._cache.refresh_due(entry) and key not in self._refreshing:
+                    self._start_refresh(key)
+                return entry.cached
+            self._cache.drop(key)
+            kind = "miss"
+        if kind == "coalesced":
+            self.stats.coalesced += 1
+        else:
+            self.stats.cache_misses += 1
+        deadline_at = self._deadline_at(deadline)
+        try:
+            async with asyncio.timeout(max(0.0, deadline_at - self._clock())):
+                entry = await self._cache.get(key, deadline_at)
+        except PlanUnavailable as exc:
+            return exc.category
+        except TimeoutError:
+            self.stats.deadline_exceeded += 1
+            return "timeout"
+        return entry.fresh
+
+    async def _load(self, key: Key, deadline_at: float | None) -> Entry[Any]:
+        """Fetch `key` upstream (joining a background refresh of it) and build its entry."""
+        refresh = self._refreshing.get(key)
+        if refresh is not None:
+            entry: Entry[Any] = await asyncio.shield(refresh)
+            return entry
+        return await self._fetch(key, deadline_at or self._deadline_at(None))
+
+    async def _fetch(self, key: Key, deadline_at: float) -> Entry[Any]:
+        who, iso = key
+        day = dt.date.fromisoformat(iso)
+        started = time.perf_counter()
+        path, params = (ALL_PATH, {"date": iso}) if who == ALL else (
+            PLAN_PATH, {"coach": who, "date": iso})  # fmt: skip
+        status: int | str = "error"
+        attempts = 0
+        try:
+            reply = await self._upstream.get_json(
+                "all" if who == ALL else "plan", path, params,
+                deadline_at=deadline_at, not_found_ok=who != ALL,
+            )  # fmt: skip
+            status, attempts = reply.status, reply.attempts
+            fetched_at = self._now()
+            if who == ALL:
+                plans = parse_all(reply.body, self.coaches, day, fetched_at)
+                for cid, plan in plans.items():
+                    self._stale.remember((cid, iso), plan)
+                    await self._cache.put((cid, iso), self._entry(plan, day))
+                return self._entry_of_all(plans, day)
+            if reply.status == 404:
+                self.stats.api_not_found += 1
+                plan = CoachPlan.missing(who, day, fetched_at)
+            else:
+                plan = CoachPlan.from_json(reply.body, who, day, fetched_at)
+            self._stale.remember(key, plan)
+            return self._entry(plan, day)
+        except PlanError as exc:
+            status = getattr(exc, "category", "error")
+            raise
+        finally:
+            log.info(
+                "fetched %s/%s: %s after %d attempt(s) in %.1f ms",
+                who, iso, status, attempts, (time.perf_counter() - started) * 1000,
+            )  # fmt: skip
+
+    def _ttl_for(self, plan: CoachPlan, day: dt.date) -> float:
+        if not plan.found:
+            return self.not_found_ttl_seconds
+        return self.past_ttl_seconds if day < self.today() else self.cache_ttl_seconds
+
+    def _entry(self, plan: CoachPlan, day: dt.date) -> Entry[CoachPlan]:
+        ttl = self._ttl_for(plan, day)
+        now = self._clock()
+        cached = dataclasses.replace(plan, from_cache=True)
+        return Entry(plan, cached, now, now + ttl, now + ttl * (1 - self._refresh_ratio))
+
+    def _entry_of_all(self, plans: dict[str, CoachPlan], day: dt.date) -> Entry[Any]:
+        ttl = min(self._ttl_for(p, day) for p in plans.values())
+        now = self._clock()
+        cached = {c: dataclasses.replace(p, from_cache=True) for c, p in plans.items()}
+        return Entry(plans, cached, now, now + ttl, now + ttl * (1 - self._refresh_ratio))
+
+    def _start_refresh(self, key: Key) -> None:
+        """Refresh `key` in the background; the caller already has its answer."""
+        self.stats.background_refreshes += 1
+        task = asyncio.get_running_loop().create_task(self._refresh(key))
+        task.add_done_callback(_retrieve_exception)
+        self._refreshing[key] = task
+
+    async def _refresh(self, key: Key) -> Entry[Any]:
+        try:
+            entry = await self._fetch(key, self._deadline_at(None))
+            await self._cache.put(key, entry)
+            return entry
+        except PlanError:
+            self.stats.refresh_failures += 1
+            raise
+        finally:
+            self._refreshing.pop(key, None)
+
+    def _answer_failure(self, key: Key, day: dt.date, category: ErrorCategory) -> CoachPlan:
+        stale = self._stale.recall(key)
+        if stale is not None:
+            self.stats.stale_served += 1
+            return dataclasses.replace(stale, from_cache=True, stale=True)
+        self.stats.fallbacks += 1
+        if self.strict:
+            raise PlanUnavailable(
+                "the plan service could not answer", category=category, coach=key[0], day=day
+            )
+        return CoachPlan.fallback(key[0], day, category)
+
+    def _strict_check(self, plan: CoachPlan) -> CoachPlan:
+        if self.strict and not plan.found:
+            raise PlanNotFound("no plan for this coach and day", coach=plan.coach, day=plan.day)
+        return plan

@@ -1,0 +1,57 @@
+"""Plain counters and a bounded latency window; the client owns one `ClientStats`.
+
+Nothing here grows with the number of calls: percentiles come from the last
+`LATENCY_WINDOW` samples per endpoint, not from every sample ever taken.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from typing import Final
+
+LATENCY_WINDOW: Final = 1024
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an already sorted list (0 for no samples)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(0, min(len(sorted_values) - 1, round(fraction * len(sorted_values) + 0.5) - 1))
+    return sorted_values[rank]
+
+
+@dataclasses.dataclass(slots=True)
+class ClientStats:
+    requests: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+    coalesced: int = 0
+    stale_served: int = 0
+    fallbacks: int = 0
+    api_success: int = 0
+    api_errors: int = 0
+    api_retries: int = 0
+    api_not_found: int = 0
+    evictions: int = 0
+    background_refreshes: int = 0
+    refresh_failures: int = 0
+    deadline_exceeded: int = 0
+    latency_ms: dict[str, deque[float]] = dataclasses.field(default_factory=dict)
+
+    def observe(self, endpoint: str, ms: float) -> None:
+        window = self.latency_ms.get(endpoint)
+        if window is None:
+            window = self.latency_ms[endpoint] = deque(maxlen=LATENCY_WINDOW)
+        window.append(ms)
+
+    def latency_snapshot(self) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {}
+        for endpoint, window in self.latency_ms.items():
+            values = sorted(window)
+            out[endpoint] = {
+                "p50": round(percentile(values, 0.50), 2),
+                "p95": round(percentile(values, 0.95), 2),
+                "count": len(values),
+            }
+        return out

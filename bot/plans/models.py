@@ -1,0 +1,222 @@
+"""Results of the plan client and the one place that knows the contract's quirks.
+
+Every quirk of `shared/coach-plan-api.md` is parsed here (the 200 "No plan
+available" form, the 200-with-`error` failure form, `coach_d` vs `d` keys on
+/all, a missing `charts` list), so raw dicts never leave this module. Results
+are frozen, slotted dataclasses holding tuples: a cached result can be handed
+to any number of callers and none of them can change what the next one sees.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any, Final, Literal
+
+ErrorCategory = Literal["timeout", "unavailable", "bad_response", "rejected"]
+
+NO_PLAN_PREFIX: Final = "No plan available"
+ERROR_PLAN_PREFIX: Final = "Error retrieving plan"
+ALL_KEY_PREFIX: Final = "coach_"
+
+#: What a person reads when the API could not answer; never the URL or an exception.
+FALLBACK_TEXT: Final[Mapping[str, str]] = {
+    "timeout": "The plan service took too long to answer. Please try again in a minute.",
+    "unavailable": "The plan service is unavailable right now. Please try again later.",
+    "bad_response": "The plan service sent an answer we could not read. Please try again later.",
+    "rejected": "The plan service refused this request.",
+}
+
+
+class PlanError(Exception):
+    """Base of the client's errors; attributes say what failed, messages never hold URLs."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        coach: str | None = None,
+        day: dt.date | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.coach = coach
+        self.day = day
+        self.status = status
+
+
+class InvalidInput(PlanError, ValueError):  # noqa: N818 - reads as what it is
+    """The caller's coach or date is not acceptable; raised before any request."""
+
+
+class PlanNotFound(PlanError):  # noqa: N818
+    """The API answered, and there is no plan for this coach and day (strict mode only)."""
+
+
+class PlanUnavailable(PlanError):  # noqa: N818
+    """The API could not be reached or kept failing within the deadline."""
+
+    def __init__(self, message: str, *, category: ErrorCategory = "unavailable", **kw: Any):
+        super().__init__(message, **kw)
+        self.category: ErrorCategory = category
+
+
+class BadResponse(PlanUnavailable):  # noqa: N818
+    """The API answered with something that breaks the contract (type, JSON, size, shape)."""
+
+    def __init__(self, message: str, **kw: Any) -> None:
+        super().__init__(message, category="bad_response", **kw)
+
+
+class Rejected(PlanUnavailable):  # noqa: N818
+    """The API refused the request with a 4xx that retrying cannot fix."""
+
+    def __init__(self, message: str, **kw: Any) -> None:
+        super().__init__(message, category="rejected", **kw)
+
+
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CoachPlan:
+    """One coach's plan for one trading day, readable like the seed's dict.
+
+    `found` is True only for a real plan; "no plan" has `found` False and
+    `error` None; a fallback has `found` False and `error` set to a category.
+    `from_cache`, `stale` and `fetched_at` say where the answer came from, as
+    hishel tags its responses, so callers need not ask the cache.
+    """
+
+    coach: str
+    day: dt.date
+    plan: str
+    charts: tuple[str, ...] = ()
+    author: str | None = None
+    created_at: str | None = None
+    edited_at: str | None = None
+    channel: str | None = None
+    found: bool = False
+    error: ErrorCategory | None = None
+    from_cache: bool = False
+    stale: bool = False
+    fetched_at: dt.datetime = _EPOCH
+
+    # -- the seed's dict reading ---------------------------------------------------
+    _KEYS = (
+        "coach", "date", "plan", "charts", "author", "created_at", "edited_at",
+        "channel", "found", "error", "from_cache", "stale", "fetched_at", "age_seconds",
+    )  # fmt: skip
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._KEYS:
+            raise KeyError(key)
+        return self.date if key == "date" else getattr(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._KEYS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KEYS)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._KEYS else default
+
+    def keys(self) -> tuple[str, ...]:
+        return self._KEYS
+
+    @property
+    def date(self) -> str:
+        """The trading day as `YYYY-MM-DD`, as the seed's callers passed it."""
+        return self.day.isoformat()
+
+    @property
+    def age_seconds(self) -> float:
+        """Seconds since the API gave us this answer (0 for a fallback that never came)."""
+        if self.fetched_at is _EPOCH:
+            return 0.0
+        return max(0.0, (dt.datetime.now(dt.UTC) - self.fetched_at).total_seconds())
+
+    def to_dict(self) -> dict[str, Any]:
+        """A fresh JSON-ready dict; changing it changes nothing else."""
+        out = {key: self[key] for key in self._KEYS}
+        out["charts"] = list(self.charts)
+        out["fetched_at"] = None if self.fetched_at is _EPOCH else self.fetched_at.isoformat()
+        return out
+
+    # -- building ------------------------------------------------------------------
+    @classmethod
+    def fallback(cls, coach: str, day: dt.date, error: ErrorCategory) -> CoachPlan:
+        """The answer when the API failed: readable text, no charts, never cached."""
+        return cls(coach=coach, day=day, plan=FALLBACK_TEXT[error], error=error)
+
+    @classmethod
+    def missing(cls, coach: str, day: dt.date, fetched_at: dt.datetime) -> CoachPlan:
+        """The API's "no plan" answer, in our own words rather than its `coach_d` text."""
+        text = f"No plan available for coach {coach} on {day.isoformat()}."
+        return cls(coach=coach, day=day, plan=text, fetched_at=fetched_at)
+
+    @classmethod
+    def from_json(
+        cls, body: object, coach: str, day: dt.date, fetched_at: dt.datetime
+    ) -> CoachPlan:
+        """Parse one plan object of the contract; raise BadResponse for anything else."""
+        if not isinstance(body, dict):
+            raise BadResponse("the plan is not a JSON object", coach=coach, day=day)
+        if "error" in body or _text(body, "plan", coach, day).startswith(ERROR_PLAN_PREFIX):
+            raise BadResponse("the API reported an error inside a 200", coach=coach, day=day)
+        if "author" not in body and "created_at" not in body:
+            return cls.missing(coach, day, fetched_at)
+        charts = body.get("charts")
+        if charts is None:
+            charts = []
+        if not isinstance(charts, list) or not all(isinstance(c, str) for c in charts):
+            raise BadResponse("`charts` is not a list of strings", coach=coach, day=day)
+        return cls(
+            coach=coach,
+            day=day,
+            plan=_text(body, "plan", coach, day),
+            charts=tuple(charts),
+            author=_optional_text(body, "author", coach, day),
+            created_at=_optional_text(body, "created_at", coach, day),
+            edited_at=_optional_text(body, "edited_at", coach, day),
+            channel=_optional_text(body, "channel", coach, day),
+            found=True,
+            fetched_at=fetched_at,
+        )
+
+
+def parse_all(
+    body: object, coaches: tuple[str, ...], day: dt.date, fetched_at: dt.datetime
+) -> dict[str, CoachPlan]:
+    """Parse /all into `{coach_id: plan}` for every configured coach.
+
+    Coaches that posted nothing get the "no plan" answer, so the result always
+    has one entry per configured coach; ids the configuration does not know are
+    ignored (the API may know more coaches than we show).
+    """
+    if not isinstance(body, dict):
+        raise BadResponse("the /all answer is not a JSON object", day=day)
+    if "error" in body and not any(isinstance(v, dict) for v in body.values()):
+        raise BadResponse("the API reported an error inside a 200", day=day)
+    plans: dict[str, CoachPlan] = {}
+    for key, value in body.items():
+        coach = key.removeprefix(ALL_KEY_PREFIX).lower() if isinstance(key, str) else ""
+        if coach in coaches:
+            plans[coach] = CoachPlan.from_json(value, coach, day, fetched_at)
+    return {c: plans.get(c) or CoachPlan.missing(c, day, fetched_at) for c in coaches}
+
+
+def _text(body: dict[str, Any], key: str, coach: str, day: dt.date) -> str:
+    value = body.get(key)
+    if not isinstance(value, str):
+        raise BadResponse(f"`{key}` is not a string", coach=coach, day=day)
+    return value
+
+
+def _optional_text(body: dict[str, Any], key: str, coach: str, day: dt.date) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise BadResponse(f"`{key}` is not a string or null", coach=coach, day=day)
+    return value

@@ -1,0 +1,211 @@
+"""Validate plan rows (from a JSON file or from code) before anything touches the database.
+
+Every row is checked first and written in one transaction afterwards, so a bad row in
+the middle of a file leaves the database as it was. Errors name the row (counted from
+1, as a person reading the file counts) and the field, because the person fixing the
+file needs both.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from .db import NewEdit, NewPlan, PlanStore
+
+DEFAULT_COACHES: Final[tuple[str, ...]] = ("d", "i", "s", "n")
+
+_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PLAN_KEYS: Final = frozenset(
+    {"coach", "date", "plan", "charts", "author", "created_at", "edited_at", "channel", "edits"}
+)
+_REQUIRED_KEYS: Final = ("coach", "date", "plan", "author")
+_EDIT_KEYS: Final = frozenset({"plan_text", "edited_by", "edited_at"})
+
+
+class LoadError(ValueError):
+    """A plan row was rejected; nothing from the batch was written.
+
+    Attributes:
+        row: position of the bad row, counted from 1; None when the input as a whole
+            is wrong (not a list).
+        reason: what is wrong with it, naming the field.
+    """
+
+    def __init__(self, row: int | None, reason: str) -> None:
+        self.row = row
+        self.reason = reason
+        super().__init__(reason if row is None else f"row {row}: {reason}")
+
+
+def now_iso() -> str:
+    """Naive local time with microseconds: the contract's timestamp format."""
+    return datetime.now().isoformat(timespec="microseconds")
+
+
+def validate_rows(
+    rows: object, *, coaches: Sequence[str] = DEFAULT_COACHES, default_created_at: str | None = None
+) -> list[NewPlan]:
+    """Turn raw rows into plans or raise `LoadError` for the first bad one."""
+    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+        raise LoadError(None, "expected a JSON list of plan objects")
+    created_default = default_created_at or now_iso()
+    plans: list[NewPlan] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, raw in enumerate(rows, start=1):
+        try:
+            plan = _plan(raw, coaches, created_default)
+        except ValueError as exc:
+            raise LoadError(number, str(exc)) from None
+        key = (plan.coach, plan.date)
+        if key in seen:
+            raise LoadError(
+                number, f"coach {plan.coach!r} already has a plan on {plan.date} (row {seen[key]})"
+            )
+        seen[key] = number
+        plans.append(plan)
+    return plans
+
+
+def load_plans(
+    db_path: str | os.PathLike[str],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    coaches: Sequence[str] = DEFAULT_COACHES,
+) -> int:
+    """Validate every row, then write them all in one transaction; returns the count.
+
+    A plan for a coach and day already in the database is replaced, so loading the same
+    file twice is harmless. Blocking: from a running event loop use `asyncio.to_thread`.
+    """
+    plans = validate_rows(rows, coaches=coaches)
+    store = PlanStore(db_path)
+    store.initialize()
+    return store.replace_plans(plans)
+
+
+def _plan(raw: object, coaches: Sequence[str], created_default: str) -> NewPlan:
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"expected an object, got {_kind(raw)}")
+    unknown = sorted(str(key) for key in raw if key not in _PLAN_KEYS)
+    if unknown:
+        raise ValueError(f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_PLAN_KEYS))})")
+    for key in _REQUIRED_KEYS:
+        if key not in raw:
+            raise ValueError(f"missing required key {key!r}")
+    coach = raw["coach"]
+    if coach not in coaches:
+        raise ValueError(f"'coach' must be one of {', '.join(coaches)}, got {coach!r}")
+    created_at = _timestamp(raw, "created_at", optional=True) or created_default
+    edits = tuple(_edits(raw.get("edits"), created_at))
+    edited_at = _timestamp(raw, "edited_at", optional=True)
+    if edited_at is None and edits:
+        edited_at = max(edit.edited_at for edit in edits)
+    if edited_at is not None and edited_at < created_at:
+        raise ValueError(f"'edited_at' {edited_at} is before 'created_at' {created_at}")
+    return NewPlan(
+        coach=str(coach),
+        date=_day(raw["date"]),
+        plan=_text(raw, "plan"),
+        author=_text(raw, "author"),
+        created_at=created_at,
+        charts=_charts(raw.get("charts")),
+        edited_at=edited_at,
+        channel=_optional_text(raw, "channel"),
+        edits=edits,
+    )
+
+
+def _edits(raw: object, created_at: str) -> list[NewEdit]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ValueError(f"'edits' must be a list, got {_kind(raw)}")
+    edits: list[NewEdit] = []
+    for index, item in enumerate(raw):
+        where = f"edits[{index}]"
+        if not isinstance(item, Mapping):
+            raise ValueError(f"{where} must be an object, got {_kind(item)}")
+        unknown = sorted(str(key) for key in item if key not in _EDIT_KEYS)
+        if unknown:
+            raise ValueError(f"{where}: unknown key {unknown[0]!r}")
+        try:
+            edited_at = _timestamp(item, "edited_at", optional=False)
+            edit = NewEdit(
+                plan_text=_text(item, "plan_text"),
+                edited_by=_text(item, "edited_by"),
+                edited_at=str(edited_at),
+            )
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        if edit.edited_at < created_at:
+            raise ValueError(f"{where}: 'edited_at' {edit.edited_at} is before 'created_at'")
+        edits.append(edit)
+    return edits
+
+
+def _day(raw: object) -> str:
+    if not isinstance(raw, str) or not _DATE_RE.fullmatch(raw):
+        raise ValueError(f"'date' must be a YYYY-MM-DD string, got {raw!r}")
+    try:
+        date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"'date' is not a calendar date: {raw!r}") from None
+    return raw
+
+
+def _timestamp(raw: Mapping[str, Any], key: str, *, optional: bool) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        if optional:
+            return None
+        raise ValueError(f"missing required key {key!r}")
+    if not isinstance(value, str):
+        raise ValueError(f"{key!r} must be an ISO timestamp string, got {_kind(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{key!r} is not an ISO timestamp: {value!r}") from None
+    if parsed.tzinfo is not None:
+        # The contract's timestamps are naive local time; guessing a conversion would
+        # silently shift plans across days.
+        raise ValueError(f"{key!r} must be naive local time without a UTC offset: {value!r}")
+    return parsed.isoformat(timespec="microseconds")
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{key!r} must be a non-empty string, got {value!r:.60}")
+    return value
+
+
+def _optional_text(raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key!r} must be a string or null, got {_kind(value)}")
+    return value
+
+
+def _charts(raw: object) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ValueError(f"'charts' must be a list of URLs, got {_kind(raw)}")
+    for index, url in enumerate(raw):
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"charts[{index}] must be an http(s) URL, got {url!r:.60}")
+    return tuple(raw)
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )

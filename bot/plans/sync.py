@@ -1,0 +1,113 @@
+"""SyncCoachPlanClient: the same client, blocking, for scripts and synchronous agents.
+
+One private event loop runs in one daemon thread for the life of the facade;
+every call is handed to it with `run_coroutine_threadsafe`, so any number of
+threads may call at once and all share one cache and one connection pool.
+Calling it from a thread that runs an event loop would block that loop, so it
+refuses with RuntimeError instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from collections.abc import Callable, Coroutine
+from types import TracebackType
+from typing import Any, Self, TypeVar, final
+
+from .client import CoachPlanClient
+from .models import CoachPlan
+
+T = TypeVar("T")
+
+
+@final
+class SyncCoachPlanClient:
+    """Blocking facade over CoachPlanClient; takes exactly the same arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._client = CoachPlanClient(*args, **kwargs)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="coach-plan-client", daemon=True
+        )
+        self._lock = threading.Lock()
+        self._closed = False
+        self._thread.start()
+
+    @property
+    def client(self) -> CoachPlanClient:
+        """The async client underneath (use it only from its own loop)."""
+        return self._client
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # Last resort for a facade nobody closed: stop the thread, leak nothing loudly.
+        if not getattr(self, "_closed", True) and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+
+    def _run(self, coro_fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise RuntimeError(
+                "SyncCoachPlanClient was called from a running event loop, which it would "
+                "block; use `await` on CoachPlanClient there instead."
+            )
+        if self._closed:
+            raise RuntimeError("this SyncCoachPlanClient is closed")
+        return asyncio.run_coroutine_threadsafe(coro_fn(), self._loop).result()
+
+    def fetch_coach_plan(
+        self, coach: str, date: str | dt.date | None = None, *, deadline: float | None = None
+    ) -> CoachPlan:
+        return self._run(lambda: self._client.fetch_coach_plan(coach, date, deadline=deadline))
+
+    def fetch_all_coach_plans(
+        self, date: str | dt.date | None = None, *, deadline: float | None = None
+    ) -> dict[str, CoachPlan]:
+        return self._run(lambda: self._client.fetch_all_coach_plans(date, deadline=deadline))
+
+    def check_health(self) -> dict[str, Any]:
+        return self._run(self._client.check_health)
+
+    def get_server_metrics(self) -> dict[str, Any]:
+        return self._run(self._client.get_server_metrics)
+
+    def get_metrics(self) -> dict[str, Any]:
+        return self._run(self._on_loop(self._client.get_metrics))
+
+    def clear_cache(self, coach: str | None = None, date: str | dt.date | None = None) -> int:
+        return self._run(self._on_loop(lambda: self._client.clear_cache(coach, date)))
+
+    def close(self) -> None:
+        """Close the client on its loop, then stop the loop and join the thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            asyncio.run_coroutine_threadsafe(self._client.close(), self._loop).result()
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
+
+    @staticmethod
+    def _on_loop(fn: Callable[[], T]) -> Callable[[], Coroutine[Any, Any, T]]:
+        """Run a plain method on the client's loop thread, where its state lives."""
+
+        async def call() -> T:
+            return fn()
+
+        return call
