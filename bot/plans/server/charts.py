@@ -7,6 +7,7 @@ the same chart, so previews and snapshots stay stable between runs.
 from __future__ import annotations
 
 import functools
+import itertools
 import random
 import struct
 import zlib
@@ -129,13 +130,17 @@ class _Canvas:
             rising = close >= open_
             colour = _UP if rising else _DOWN
             self.rect(x_mid, y_of(high_), x_mid, y_of(low_), colour)
-            self.rect(x_mid - half, y_of(max(open_, close)), x_mid + half, y_of(min(open_, close)), colour)
+            self.rect(
+                x_mid - half, y_of(max(open_, close)), x_mid + half, y_of(min(open_, close)), colour
+            )
             volume_y = round(bottom - volume / max_volume * (bottom - volume_top))
-            self.rect(x_mid - half, volume_y, x_mid + half, bottom, _VOLUME_UP if rising else _VOLUME_DOWN)
+            self.rect(
+                x_mid - half, volume_y, x_mid + half, bottom, _VOLUME_UP if rising else _VOLUME_DOWN
+            )
             centres.append((x_mid, close))
         average = _moving_average([close for _, close in centres], _MOVING_AVERAGE_PERIOD)
         points = [(x, y_of(value)) for (x, _), value in zip(centres, average, strict=True)]
-        for (xa, ya), (xb, yb) in zip(points, points[1:], strict=False):
+        for (xa, ya), (xb, yb) in itertools.pairwise(points):
             self.line(xa, ya, xb, yb, _AVERAGE)
         return self
 

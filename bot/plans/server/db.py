@@ -244,9 +244,7 @@ class PlanStore:
         uri = f"{self.path.as_uri()}?mode={'rwc' if create else 'rw'}"
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes the
         # lock up front and waits out the busy timeout instead of failing on upgrade.
-        conn = sqlite3.connect(
-            uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
-        )
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         try:
             conn.execute("PRAGMA foreign_keys=ON")
         except BaseException:

@@ -1,0 +1,40 @@
+"""Reference Coach Plan API: an aiohttp server over SQLite that speaks the contract.
+
+It stands in for the deployed service in tests and in the offline mode, so it keeps
+every quirk of /work/shared/coach-plan-api.md. It imports nothing else from `bot`:
+`python -m bot.plans.server` runs it on its own. See docs/reference-api.md.
+"""
+
+from __future__ import annotations
+
+from .app import create_app as create_app
+from .charts import DEMO_CHART_NAMES as DEMO_CHART_NAMES
+from .charts import PNG_SIGNATURE as PNG_SIGNATURE
+from .charts import chart_png as chart_png
+from .demo import demo_chart_assets as demo_chart_assets
+from .demo import demo_rows as demo_rows
+from .demo import fill_demo as fill_demo
+from .demo import trading_days as trading_days
+from .loader import DEFAULT_COACHES as DEFAULT_COACHES
+from .loader import LoadError as LoadError
+from .loader import load_plans as load_plans
+from .runner import DEFAULT_DB_PATH as DEFAULT_DB_PATH
+from .runner import RunningServer as RunningServer
+from .runner import serve as serve
+
+__all__ = [
+    "DEFAULT_COACHES",
+    "DEFAULT_DB_PATH",
+    "DEMO_CHART_NAMES",
+    "PNG_SIGNATURE",
+    "LoadError",
+    "RunningServer",
+    "chart_png",
+    "create_app",
+    "demo_chart_assets",
+    "demo_rows",
+    "fill_demo",
+    "load_plans",
+    "serve",
+    "trading_days",
+]
