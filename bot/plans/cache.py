@@ -67,11 +67,10 @@ class PlanCache(Generic[T]):
         self._lru = alru_cache(maxsize=maxsize, key=_key_only)(self._load)
 
     async def _load(self, key: Key, deadline_at: float | None = None) -> Entry[T]:
-        seed = self._seeds.pop(key, None)
-        if seed is not None:
-            return seed
-        self._loading.add(key)
         try:
+            seed = self._seeds.pop(key, None)
+            if seed is not None:
+                return seed
             return await self._loader(key, deadline_at)
         finally:
             self._loading.discard(key)
@@ -91,6 +90,10 @@ class PlanCache(Generic[T]):
         `deadline_at` reaches the loader only when this call starts the load.
         """
         if not self._lru.cache_contains(key):
+            # Marked before the load task first runs, so callers arriving in between
+            # are counted as joining it; a task cancelled before it ran leaves a mark
+            # that only matters while the key is cached, and the next load clears it.
+            self._loading.add(key)
             self._note_insert(key)
         return await self._lru(key, deadline_at)
 
@@ -106,7 +109,7 @@ class PlanCache(Generic[T]):
 
     async def put(self, key: Key, entry: Entry[T]) -> None:
         """Store `entry` for `key` unless a load of that key is under way (it will store)."""
-        if key in self._loading:
+        if key in self._loading and self._lru.cache_contains(key):
             return
         self._lru.cache_invalidate(key)
         self._seeds[key] = entry

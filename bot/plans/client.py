@@ -212,7 +212,7 @@ class CoachPlanClient:
         day = self.normalize_date(date)
         key = (cid, day.isoformat())
         result = await self._get(key, deadline)
-        if isinstance(result, CoachPlan):
+        if not isinstance(result, PlanUnavailable):
             return self._strict_check(result)
         return self._answer_failure(key, day, result)
 
@@ -222,7 +222,7 @@ class CoachPlanClient:
         """Every configured coach's plan for a day, keyed by plain coach id ("d")."""
         day = self.normalize_date(date)
         result = await self._get((ALL, day.isoformat()), deadline)
-        if isinstance(result, dict):
+        if not isinstance(result, PlanUnavailable):
             return dict(result)
         return {c: self._answer_failure((c, day.isoformat()), day, result) for c in self.coaches}
 
@@ -334,7 +334,7 @@ class CoachPlanClient:
         return self._clock() + budget
 
     async def _get(self, key: Key, deadline: float | None) -> Any:
-        """The cached or loaded value for `key`, or the failure category as a string."""
+        """The cached or loaded value for `key`, or the failure (returned, not raised)."""
         if self._closed:
             raise RuntimeError("this CoachPlanClient is closed")
         self.stats.requests += 1
@@ -358,10 +358,10 @@ class CoachPlanClient:
             async with asyncio.timeout(max(0.0, deadline_at - self._clock())):
                 entry = await self._cache.get(key, deadline_at)
         except PlanUnavailable as exc:
-            return exc.category
+            return exc
         except TimeoutError:
             self.stats.deadline_exceeded += 1
-            return "timeout"
+            return PlanUnavailable("no answer within the deadline", category="timeout")
         return entry.fresh
 
     async def _load(self, key: Key, deadline_at: float | None) -> Entry[Any]:
@@ -444,17 +444,17 @@ class CoachPlanClient:
         finally:
             self._refreshing.pop(key, None)
 
-    def _answer_failure(self, key: Key, day: dt.date, category: ErrorCategory) -> CoachPlan:
+    def _answer_failure(self, key: Key, day: dt.date, failure: PlanUnavailable) -> CoachPlan:
+        """The last good answer marked stale, else a fallback (or, strict, the error)."""
         stale = self._stale.recall(key)
         if stale is not None:
             self.stats.stale_served += 1
             return dataclasses.replace(stale, from_cache=True, stale=True)
         self.stats.fallbacks += 1
         if self.strict:
-            raise PlanUnavailable(
-                "the plan service could not answer", category=category, coach=key[0], day=day
-            )
-        return CoachPlan.fallback(key[0], day, category)
+            failure.coach, failure.day = key[0], day
+            raise failure
+        return CoachPlan.fallback(key[0], day, failure.category)
 
     def _strict_check(self, plan: CoachPlan) -> CoachPlan:
         if self.strict and not plan.found:

@@ -1,0 +1,236 @@
+"""A loopback Coach Plan API for tests: speaks the contract, fails on request.
+
+It runs a real aiohttp server on 127.0.0.1, port 0, so the client under test
+goes through real sockets. A test stores plans with `add_plan`, scripts
+faults with `fail` (they are used up in order, `times` each), and reads
+`hits` (requests per path) and `peak_in_flight` afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections import Counter
+from typing import Any, Literal
+
+from aiohttp import web
+
+FaultKind = Literal[
+    "status",  # answer `status` (JSON body, or HTML with html=True), optional Retry-After
+    "hang",  # accept, never answer (until the server stops)
+    "trickle",  # send a valid body one byte every `interval` seconds
+    "delay",  # wait `seconds`, then answer normally
+    "invalid_json",  # 200, application/json, not JSON
+    "html",  # 200 with an HTML page
+    "huge",  # 200, a valid JSON body of `size` bytes
+    "wrong_types",  # 200, plan is a number and charts a string
+    "error_200",  # the contract's 200-with-`error` failure form
+    "cut",  # promise a long body, send part of it, drop the connection
+    "not_found_404",  # the "also accept" 404 form of "no plan"
+]
+Endpoint = Literal["plan", "all", "history", "health", "metrics", "*"]
+
+PATHS: dict[str, Endpoint] = {
+    "/api/coach-plans/": "plan",
+    "/api/coach-plans/all": "all",
+    "/api/coach-plans/history": "history",
+    "/health": "health",
+    "/metrics": "metrics",
+}
+COACHES = ("d", "i", "s", "n")
+
+
+@dataclasses.dataclass
+class Fault:
+    kind: FaultKind
+    endpoint: Endpoint = "*"
+    times: int = 1
+    status: int = 500
+    retry_after: str | None = None
+    html: bool = False
+    seconds: float = 0.0
+    interval: float = 0.5
+    size: int = 10 * 1024 * 1024
+
+
+class ContractServer:
+    def __init__(self) -> None:
+        self.plans: dict[tuple[str, str], dict[str, Any]] = {}
+        self.faults: list[Fault] = []
+        self.hits: Counter[str] = Counter()
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.healthy = True
+        self.all_key_prefix = "coach_"
+        self._stop = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # -- scripting -----------------------------------------------------------------
+    def add_plan(
+        self,
+        coach: str,
+        day: str,
+        text: str = "NVDA bull flag on the daily. Entry 945-950, target 1020, stop 920.",
+        *,
+        charts: list[str] | None = None,
+        author: str | None = None,
+        edited_at: str | None = None,
+        channel: str = "day-trading",
+    ) -> dict[str, Any]:
+        plan = {
+            "plan": text,
+            "charts": ["https://cdn.example.com/attachments/1/2/chart.png?ex=1&hm=2"]
+            if charts is None
+            else charts,
+            "author": author or f"coach_{coach}_handle",
+            "created_at": f"{day}T08:31:02.118223",
+            "edited_at": edited_at,
+            "channel": channel,
+        }
+        self.plans[(coach, day)] = plan
+        return plan
+
+    def fail(self, kind: FaultKind, *, endpoint: Endpoint = "*", times: int = 1, **kw: Any) -> None:
+        self.faults.append(Fault(kind, endpoint, times, **kw))
+
+    def requests_to(self, endpoint: Endpoint) -> int:
+        return sum(n for path, n in self.hits.items() if PATHS.get(path) == endpoint)
+
+    # -- lifecycle -----------------------------------------------------------------
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_get("/api/coach-plans/", self._plan)
+        app.router.add_get("/api/coach-plans/all", self._all)
+        app.router.add_get("/health", self._health)
+        app.router.add_get("/metrics", self._metrics)
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.1)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- handlers ------------------------------------------------------------------
+    def _take_fault(self, endpoint: Endpoint) -> Fault | None:
+        for fault in self.faults:
+            if fault.endpoint in ("*", endpoint) and fault.times > 0:
+                fault.times -= 1
+                if fault.times == 0:
+                    self.faults.remove(fault)
+                return fault
+        return None
+
+    async def _serve(self, request: web.Request, endpoint: Endpoint, body: Any) -> web.StreamResponse:
+        self.hits[request.path] += 1
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            fault = self._take_fault(endpoint)
+            if fault is None:
+                return web.json_response(body() if callable(body) else body)
+            return await self._faulty(request, fault, body)
+        finally:
+            self.in_flight -= 1
+
+    async def _faulty(self, request: web.Request, f: Fault, body: Any) -> web.StreamResponse:
+        ok = body() if callable(body) else body
+        if f.kind == "status":
+            headers = {"Retry-After": f.retry_after} if f.retry_after is not None else {}
+            if f.html:
+                html = f"<html><body><h1>{f.status} Error</h1></body></html>"
+                return web.Response(status=f.status, text=html, content_type="text/html",
+                                    headers=headers)  # fmt: skip
+            return web.json_response({"error": "Failed to retrieve plan", "message": "boom"},
+                                     status=f.status, headers=headers)  # fmt: skip
+        if f.kind == "hang":
+            await self._stop.wait()
+            return web.json_response(ok)
+        if f.kind == "delay":
+            await asyncio.sleep(f.seconds)
+            return web.json_response(ok)
+        if f.kind == "invalid_json":
+            return web.Response(text='{"plan": "oops', content_type="application/json")
+        if f.kind == "html":
+            return web.Response(text="<html>Bad gateway</html>", content_type="text/html")
+        if f.kind == "huge":
+            text = json.dumps({"plan": "x" * f.size, "charts": [], "author": "a",
+                               "created_at": "2024-11-09T08:00:00"})  # fmt: skip
+            return web.Response(text=text, content_type="application/json")
+        if f.kind == "wrong_types":
+            return web.json_response({"plan": 123, "charts": "nope", "author": "a",
+                                      "created_at": "2024-11-09T08:00:00"})  # fmt: skip
+        if f.kind == "error_200":
+            return web.json_response({"error": "db locked",
+                                      "plan": "Error retrieving plan: db locked", "charts": []})
+        if f.kind == "not_found_404":
+            return web.json_response({"error": "not found"}, status=404)
+        raw = json.dumps(ok).encode()
+        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        resp.content_length = len(raw) if f.kind == "trickle" else len(raw) + 1000
+        await resp.prepare(request)
+        if f.kind == "trickle":
+            for i in range(len(raw)):
+                await resp.write(raw[i : i + 1])
+                await asyncio.sleep(f.interval)
+            return resp
+        # "cut": half the body, then the connection goes away.
+        await resp.write(raw[: len(raw) // 2])
+        assert request.transport is not None
+        request.transport.close()
+        return resp
+
+    async def _plan(self, request: web.Request) -> web.StreamResponse:
+        coach = request.query.get("coach", "")
+        day = request.query.get("date", "")
+        if coach not in COACHES:
+            self.hits[request.path] += 1
+            return web.json_response(
+                {"error": f"Invalid coach name '{coach}'. Valid coaches: d, i, s, n"}, status=400
+            )
+
+        def body() -> dict[str, Any]:
+            plan = self.plans.get((coach, day))
+            if plan is None:
+                return {"plan": f"No plan available for coach_{coach} on {day}", "charts": []}
+            return plan
+
+        return await self._serve(request, "plan", body)
+
+    async def _all(self, request: web.Request) -> web.StreamResponse:
+        day = request.query.get("date", "")
+
+        def body() -> dict[str, Any]:
+            return {
+                f"{self.all_key_prefix}{coach}": plan
+                for (coach, d), plan in self.plans.items()
+                if d == day
+            }
+
+        return await self._serve(request, "all", body)
+
+    async def _health(self, request: web.Request) -> web.StreamResponse:
+        status = "healthy" if self.healthy else "unhealthy"
+        body = {"status": status, "timestamp": "2024-11-09T09:00:00",
+                "components": {"database": {"status": "up" if self.healthy else "down",
+                                            "plan_count": len(self.plans)},
+                               "discord_bot": {"status": "connected"}}}  # fmt: skip
+        if not self.healthy:
+            self.hits[request.path] += 1
+            return web.json_response(body, status=503)
+        return await self._serve(request, "health", body)
+
+    async def _metrics(self, request: web.Request) -> web.StreamResponse:
+        body = {"timestamp": "2024-11-09T09:00:00", "uptime_seconds": 1.5,
+                "requests": {"total": sum(self.hits.values()), "success": 1, "error": 0,
+                             "error_rate_percent": 0.0},
+                "database": {"total_plans": len(self.plans), "total_charts": 0,
+                             "total_edits": 0, "latest_plan": "2024-11-09T08:31:02"}}  # fmt: skip
+        return await self._serve(request, "metrics", body)
