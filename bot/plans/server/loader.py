@@ -100,22 +100,27 @@ def _plan(raw: object, coaches: Sequence[str], created_default: str) -> NewPlan:
     coach = raw["coach"]
     if coach not in coaches:
         raise ValueError(f"'coach' must be one of {', '.join(coaches)}, got {coach!r}")
+    day = _day(raw["date"])
+    text = _text(raw, "plan")
+    author = _text(raw, "author")
+    charts = _charts(raw.get("charts"))
+    channel = _optional_text(raw, "channel")
     created_at = _timestamp(raw, "created_at", optional=True) or created_default
-    edits = tuple(_edits(raw.get("edits"), created_at))
     edited_at = _timestamp(raw, "edited_at", optional=True)
-    if edited_at is None and edits:
-        edited_at = max(edit.edited_at for edit in edits)
     if edited_at is not None and edited_at < created_at:
         raise ValueError(f"'edited_at' {edited_at} is before 'created_at' {created_at}")
+    edits = tuple(_edits(raw.get("edits"), created_at))
+    if edited_at is None and edits:
+        edited_at = max(edit.edited_at for edit in edits)
     return NewPlan(
         coach=str(coach),
-        date=_day(raw["date"]),
-        plan=_text(raw, "plan"),
-        author=_text(raw, "author"),
+        date=day,
+        plan=text,
+        author=author,
         created_at=created_at,
-        charts=_charts(raw.get("charts")),
+        charts=charts,
         edited_at=edited_at,
-        channel=_optional_text(raw, "channel"),
+        channel=channel,
         edits=edits,
     )
 
