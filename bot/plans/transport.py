@@ -110,7 +110,6 @@ class Upstream:
                 else aiohttp.TCPConnector(force_close=self._force_close)
             )
             self._session = aiohttp.ClientSession(
-                base_url=self.base_url,
                 connector=connector,
                 headers={"Accept": "application/json", "User-Agent": USER_AGENT},
             )
@@ -222,7 +221,7 @@ class Upstream:
             status: int | None = None
             try:
                 async with self._get_session().get(
-                    path, params=params, allow_redirects=False,
+                    self.base_url + path, params=params, allow_redirects=False,
                     timeout=aiohttp.ClientTimeout(total=budget),
                 ) as resp:  # fmt: skip
                     status = resp.status
