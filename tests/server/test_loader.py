@@ -6,6 +6,7 @@ replacement on reload, and a second server on the same file seeing the load (WAL
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -126,3 +127,10 @@ async def test_a_second_server_on_the_same_file_sees_a_load(
         for server in (first, second):
             async with http.get(f"{server.url}/api/coach-plans/?coach=d&date=2024-11-08") as r:
                 assert (await r.json())["author"] == "coach_d_handle"
+
+
+def test_documented_example_loads(db_path: Path) -> None:
+    """The load example in docs/reference-api.md stays valid."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "reference-api.md").read_text("utf-8")
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    assert load_plans(db_path, json.loads(example)) == 2

@@ -42,13 +42,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--db", default=DEFAULT_DB_PATH, help="SQLite file (default: %(default)s)")
+    parser.add_argument(
+        "--db", metavar="FILE", default=DEFAULT_DB_PATH, help="SQLite file (default: %(default)s)"
+    )
     parser.add_argument(
         "--coaches",
         default=",".join(DEFAULT_COACHES),
         help="comma-separated coach ids (default: %(default)s)",
     )
-    parser.add_argument("--log-level", default=None, help="logging level, e.g. DEBUG")
+    parser.add_argument(
+        "--log-level", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"), default=None
+    )
     return parser
 
 
@@ -81,7 +85,7 @@ def _coaches(raw: str) -> tuple[str, ...]:
 
 def _configure_logging(level: str | None, default: int) -> None:
     logging.basicConfig(
-        level=(level or logging.getLevelName(default)).upper(),
+        level=level or default,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
