@@ -1,6 +1,6 @@
 """Routes of the reference Coach Plan API, speaking the contract as deployed, quirks included.
 
-See /work/shared/coach-plan-api.md. The quirks are deliberate: a 200 for "no plan",
+See the contract, shared/coach-plan-api.md. The quirks are deliberate: a 200 for "no plan",
 a 308 with an HTML body without the trailing slash, 500 for a wrong method, dates not
 validated, naive local timestamps, and `Connection: close` on every response. The
 client is tested against this server, so smoothing any of them over here would hide
