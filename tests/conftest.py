@@ -85,7 +85,9 @@ async def make_client(
 
 
 @pytest.fixture
-async def plan_client(make_client: Callable[..., CoachPlanClient]) -> AsyncIterator[CoachPlanClient]:
+async def plan_client(
+    make_client: Callable[..., CoachPlanClient],
+) -> AsyncIterator[CoachPlanClient]:
     client = make_client()
     async with client:
         yield client

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import random
 from collections import Counter
 from typing import Any, Literal
 
@@ -63,6 +64,10 @@ class ContractServer:
         self.peak_in_flight = 0
         self.healthy = True
         self.all_key_prefix = "coach_"
+        self.chaos_rate = 0.0
+        self.chaos_faults: list[Fault] = []
+        self.chaos_served: Counter[str] = Counter()
+        self._random = random.Random(0)
         self._stop = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -95,19 +100,26 @@ class ContractServer:
     def fail(self, kind: FaultKind, *, endpoint: Endpoint = "*", times: int = 1, **kw: Any) -> None:
         self.faults.append(Fault(kind, endpoint, times, **kw))
 
+    def chaos(self, rate: float, faults: list[Fault], seed: int = 0) -> None:
+        """Answer a random `rate` of requests with one of `faults` (their `times` ignored)."""
+        self.chaos_rate, self.chaos_faults = rate, faults
+        self._random = random.Random(seed)
+
     def requests_to(self, endpoint: Endpoint) -> int:
         return sum(n for path, n in self.hits.items() if PATHS.get(path) == endpoint)
 
     # -- lifecycle -----------------------------------------------------------------
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
         app = web.Application()
         app.router.add_get("/api/coach-plans/", self._plan)
         app.router.add_get("/api/coach-plans/all", self._all)
         app.router.add_get("/health", self._health)
         app.router.add_get("/metrics", self._metrics)
-        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.1)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, shutdown_timeout=0.1, handler_cancellation=True
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
@@ -126,9 +138,15 @@ class ContractServer:
                 if fault.times == 0:
                     self.faults.remove(fault)
                 return fault
+        if self.chaos_rate and self._random.random() < self.chaos_rate:
+            fault = self._random.choice(self.chaos_faults)
+            self.chaos_served[fault.kind] += 1
+            return fault
         return None
 
-    async def _serve(self, request: web.Request, endpoint: Endpoint, body: Any) -> web.StreamResponse:
+    async def _serve(
+        self, request: web.Request, endpoint: Endpoint, body: Any
+    ) -> web.StreamResponse:
         self.hits[request.path] += 1
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
@@ -146,10 +164,14 @@ class ContractServer:
             headers = {"Retry-After": f.retry_after} if f.retry_after is not None else {}
             if f.html:
                 html = f"<html><body><h1>{f.status} Error</h1></body></html>"
-                return web.Response(status=f.status, text=html, content_type="text/html",
-                                    headers=headers)  # fmt: skip
-            return web.json_response({"error": "Failed to retrieve plan", "message": "boom"},
-                                     status=f.status, headers=headers)  # fmt: skip
+                return web.Response(
+                    status=f.status, text=html, content_type="text/html", headers=headers
+                )
+            return web.json_response(
+                {"error": "Failed to retrieve plan", "message": "boom"},
+                status=f.status,
+                headers=headers,
+            )
         if f.kind == "hang":
             await self._stop.wait()
             return web.json_response(ok)
@@ -161,15 +183,23 @@ class ContractServer:
         if f.kind == "html":
             return web.Response(text="<html>Bad gateway</html>", content_type="text/html")
         if f.kind == "huge":
-            text = json.dumps({"plan": "x" * f.size, "charts": [], "author": "a",
-                               "created_at": "2024-11-09T08:00:00"})  # fmt: skip
+            text = json.dumps(
+                {
+                    "plan": "x" * f.size,
+                    "charts": [],
+                    "author": "a",
+                    "created_at": "2024-11-09T08:00:00",
+                }
+            )
             return web.Response(text=text, content_type="application/json")
         if f.kind == "wrong_types":
-            return web.json_response({"plan": 123, "charts": "nope", "author": "a",
-                                      "created_at": "2024-11-09T08:00:00"})  # fmt: skip
+            return web.json_response(
+                {"plan": 123, "charts": "nope", "author": "a", "created_at": "2024-11-09T08:00:00"}
+            )
         if f.kind == "error_200":
-            return web.json_response({"error": "db locked",
-                                      "plan": "Error retrieving plan: db locked", "charts": []})
+            return web.json_response(
+                {"error": "db locked", "plan": "Error retrieving plan: db locked", "charts": []}
+            )
         if f.kind == "not_found_404":
             return web.json_response({"error": "not found"}, status=404)
         raw = json.dumps(ok).encode()
@@ -218,19 +248,37 @@ class ContractServer:
 
     async def _health(self, request: web.Request) -> web.StreamResponse:
         status = "healthy" if self.healthy else "unhealthy"
-        body = {"status": status, "timestamp": "2024-11-09T09:00:00",
-                "components": {"database": {"status": "up" if self.healthy else "down",
-                                            "plan_count": len(self.plans)},
-                               "discord_bot": {"status": "connected"}}}  # fmt: skip
+        body = {
+            "status": status,
+            "timestamp": "2024-11-09T09:00:00",
+            "components": {
+                "database": {
+                    "status": "up" if self.healthy else "down",
+                    "plan_count": len(self.plans),
+                },
+                "discord_bot": {"status": "connected"},
+            },
+        }
         if not self.healthy:
             self.hits[request.path] += 1
             return web.json_response(body, status=503)
         return await self._serve(request, "health", body)
 
     async def _metrics(self, request: web.Request) -> web.StreamResponse:
-        body = {"timestamp": "2024-11-09T09:00:00", "uptime_seconds": 1.5,
-                "requests": {"total": sum(self.hits.values()), "success": 1, "error": 0,
-                             "error_rate_percent": 0.0},
-                "database": {"total_plans": len(self.plans), "total_charts": 0,
-                             "total_edits": 0, "latest_plan": "2024-11-09T08:31:02"}}  # fmt: skip
+        body = {
+            "timestamp": "2024-11-09T09:00:00",
+            "uptime_seconds": 1.5,
+            "requests": {
+                "total": sum(self.hits.values()),
+                "success": 1,
+                "error": 0,
+                "error_rate_percent": 0.0,
+            },
+            "database": {
+                "total_plans": len(self.plans),
+                "total_charts": 0,
+                "total_edits": 0,
+                "latest_plan": "2024-11-09T08:31:02",
+            },
+        }
         return await self._serve(request, "metrics", body)

@@ -26,8 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot.plans", description="Read coach plans from the Coach Plan API."
     )
-    parser.add_argument("--api", default=os.environ.get("PLANS_API_URL", "http://localhost:5000"),
-                        help="API base URL (default: $PLANS_API_URL or http://localhost:5000)")  # fmt: skip
+    parser.add_argument(
+        "--api",
+        default=os.environ.get("PLANS_API_URL", "http://localhost:5000"),
+        help="API base URL (default: $PLANS_API_URL or http://localhost:5000)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each fetch")
     parser.add_argument("--timeout", type=float, default=10, help="seconds per attempt")
@@ -55,8 +58,9 @@ def _plan_text(plan: CoachPlan) -> str:
 
 
 async def _run(args: argparse.Namespace) -> tuple[int, Any, str]:
-    async with CoachPlanClient(args.api, timeout=args.timeout, deadline_seconds=args.deadline,
-                               max_retries=2) as client:  # fmt: skip
+    async with CoachPlanClient(
+        args.api, timeout=args.timeout, deadline_seconds=args.deadline, max_retries=2
+    ) as client:
         if args.command == "plan":
             plan = await client.fetch_coach_plan(args.coach, args.date)
             return (EXIT_UPSTREAM if plan.error else EXIT_OK), plan.to_dict(), _plan_text(plan)
@@ -76,8 +80,10 @@ async def _run(args: argparse.Namespace) -> tuple[int, Any, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR,
-                        format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.ERROR,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         code, data, text = asyncio.run(_run(args))
     except (InvalidInput, ValueError) as exc:

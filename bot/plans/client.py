@@ -28,7 +28,6 @@ from .cache import Entry, Key, PlanCache, StaleStore
 from .metrics import ClientStats
 from .models import (
     CoachPlan,
-    ErrorCategory,
     InvalidInput,
     PlanError,
     PlanNotFound,
@@ -102,11 +101,13 @@ class CoachPlanClient:
     ) -> None:
         if not api_base_url.startswith(("http://", "https://")):
             raise ValueError("api_base_url must be an http:// or https:// URL")
-        for name, value in (("cache_ttl_seconds", cache_ttl_seconds),
-                            ("not_found_ttl_seconds", not_found_ttl_seconds),
-                            ("past_ttl_seconds", past_ttl_seconds),
-                            ("stale_ttl_seconds", stale_ttl_seconds),
-                            ("deadline_seconds", deadline_seconds)):  # fmt: skip
+        for name, value in (
+            ("cache_ttl_seconds", cache_ttl_seconds),
+            ("not_found_ttl_seconds", not_found_ttl_seconds),
+            ("past_ttl_seconds", past_ttl_seconds),
+            ("stale_ttl_seconds", stale_ttl_seconds),
+            ("deadline_seconds", deadline_seconds),
+        ):
             if value <= 0:
                 raise ValueError(f"{name} must be a positive number of seconds")
         if not 0 <= refresh_ahead_ratio < 1:
@@ -232,13 +233,22 @@ class CoachPlanClient:
         started = time.perf_counter()
         try:
             reply = await self._upstream.get_json(
-                "health", "health", deadline_at=self._deadline_at(None),
-                ok_statuses=(200, 503), retry=False, use_breaker=False,
-            )  # fmt: skip
+                "health",
+                "health",
+                deadline_at=self._deadline_at(None),
+                ok_statuses=(200, 503),
+                retry=False,
+                use_breaker=False,
+            )
         except PlanError as exc:
             category = getattr(exc, "category", "unavailable")
-            return {"healthy": False, "status": "unreachable", "error": category,
-                    "server": None, "client": ours}  # fmt: skip
+            return {
+                "healthy": False,
+                "status": "unreachable",
+                "error": category,
+                "server": None,
+                "client": ours,
+            }
         body = reply.body if isinstance(reply.body, dict) else {}
         healthy = reply.status == 200 and body.get("status") == "healthy"
         return {
@@ -340,7 +350,12 @@ class CoachPlanClient:
         self.stats.requests += 1
         kind = self._cache.lookup(key)
         if kind == "hit":
-            entry = await self._cache.get(key)
+            try:
+                entry = await self._cache.get(key)
+            except PlanUnavailable as exc:
+                # A load that failed a moment ago, before async-lru's callback dropped it.
+                self.stats.coalesced += 1
+                return exc
             if not self._cache.expired(entry):
                 self.stats.cache_hits += 1
                 log.debug("cache hit %s", key)
@@ -376,15 +391,19 @@ class CoachPlanClient:
         who, iso = key
         day = dt.date.fromisoformat(iso)
         started = time.perf_counter()
-        path, params = (ALL_PATH, {"date": iso}) if who == ALL else (
-            PLAN_PATH, {"coach": who, "date": iso})  # fmt: skip
+        path, params = (
+            (ALL_PATH, {"date": iso}) if who == ALL else (PLAN_PATH, {"coach": who, "date": iso})
+        )
         status: int | str = "error"
         attempts = 0
         try:
             reply = await self._upstream.get_json(
-                "all" if who == ALL else "plan", path, params,
-                deadline_at=deadline_at, not_found_ok=who != ALL,
-            )  # fmt: skip
+                "all" if who == ALL else "plan",
+                path,
+                params,
+                deadline_at=deadline_at,
+                not_found_ok=who != ALL,
+            )
             status, attempts = reply.status, reply.attempts
             fetched_at = self._now()
             if who == ALL:
@@ -406,8 +425,12 @@ class CoachPlanClient:
         finally:
             log.info(
                 "fetched %s/%s: %s after %d attempt(s) in %.1f ms",
-                who, iso, status, attempts, (time.perf_counter() - started) * 1000,
-            )  # fmt: skip
+                who,
+                iso,
+                status,
+                attempts,
+                (time.perf_counter() - started) * 1000,
+            )
 
     def _ttl_for(self, plan: CoachPlan, day: dt.date) -> float:
         if not plan.found:

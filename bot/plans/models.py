@@ -46,15 +46,15 @@ class PlanError(Exception):
         self.status = status
 
 
-class InvalidInput(PlanError, ValueError):  # noqa: N818 - reads as what it is
+class InvalidInput(PlanError, ValueError):
     """The caller's coach or date is not acceptable; raised before any request."""
 
 
-class PlanNotFound(PlanError):  # noqa: N818
+class PlanNotFound(PlanError):
     """The API answered, and there is no plan for this coach and day (strict mode only)."""
 
 
-class PlanUnavailable(PlanError):  # noqa: N818
+class PlanUnavailable(PlanError):
     """The API could not be reached or kept failing within the deadline."""
 
     def __init__(self, message: str, *, category: ErrorCategory = "unavailable", **kw: Any):
@@ -62,14 +62,14 @@ class PlanUnavailable(PlanError):  # noqa: N818
         self.category: ErrorCategory = category
 
 
-class BadResponse(PlanUnavailable):  # noqa: N818
+class BadResponse(PlanUnavailable):
     """The API answered with something that breaks the contract (type, JSON, size, shape)."""
 
     def __init__(self, message: str, **kw: Any) -> None:
         super().__init__(message, category="bad_response", **kw)
 
 
-class Rejected(PlanUnavailable):  # noqa: N818
+class Rejected(PlanUnavailable):
     """The API refused the request with a 4xx that retrying cannot fix."""
 
     def __init__(self, message: str, **kw: Any) -> None:
@@ -105,9 +105,21 @@ class CoachPlan:
 
     # -- the seed's dict reading ---------------------------------------------------
     _KEYS = (
-        "coach", "date", "plan", "charts", "author", "created_at", "edited_at",
-        "channel", "found", "error", "from_cache", "stale", "fetched_at", "age_seconds",
-    )  # fmt: skip
+        "coach",
+        "date",
+        "plan",
+        "charts",
+        "author",
+        "created_at",
+        "edited_at",
+        "channel",
+        "found",
+        "error",
+        "from_cache",
+        "stale",
+        "fetched_at",
+        "age_seconds",
+    )
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._KEYS:

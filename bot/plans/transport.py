@@ -47,13 +47,17 @@ class Reply:
     attempts: int
 
 
-class _Transient(Exception):  # noqa: N818 - internal signal, never escapes this module
+class _Transient(Exception):
     """A failure another attempt may fix."""
 
     def __init__(
-        self, category: ErrorCategory, reason: str, *, status: int | None = None,
+        self,
+        category: ErrorCategory,
+        reason: str,
+        *,
+        status: int | None = None,
         retry_after: float | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(reason)
         self.category: ErrorCategory = category
         self.status = status
@@ -170,8 +174,12 @@ class Upstream:
             details = RetryDetails(endpoint, attempt, delay, self._clock() - started, str(failure))
             log.warning(
                 "retrying %s (attempt %d of %d) in %.2fs after %s",
-                endpoint, details.retry_num + 1, attempts, details.wait_for, details.caused_by,
-            )  # fmt: skip
+                endpoint,
+                details.retry_num + 1,
+                attempts,
+                details.wait_for,
+                details.caused_by,
+            )
             await self._sleep(delay)
         self._stats.api_errors += 1
         cls = BadResponse if failure.category == "bad_response" else PlanUnavailable
@@ -221,9 +229,11 @@ class Upstream:
             status: int | None = None
             try:
                 async with self._get_session().get(
-                    self.base_url + path, params=params, allow_redirects=False,
+                    self.base_url + path,
+                    params=params,
+                    allow_redirects=False,
                     timeout=aiohttp.ClientTimeout(total=budget),
-                ) as resp:  # fmt: skip
+                ) as resp:
                     status = resp.status
                     if status in ok_statuses:
                         return status, await self._read_json(resp)

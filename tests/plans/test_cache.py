@@ -14,7 +14,9 @@ from tests.contract_server import ContractServer
 Make = Callable[..., CoachPlanClient]
 
 
-async def test_second_fetch_is_a_hit_without_a_request(plan_server: ContractServer, make_client: Make) -> None:
+async def test_second_fetch_is_a_hit_without_a_request(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """A cached plan is answered without touching the API, and says so."""
     plan_server.add_plan("d", TODAY)
     client = make_client()
@@ -28,7 +30,9 @@ async def test_second_fetch_is_a_hit_without_a_request(plan_server: ContractServ
     assert m["cache_hit_rate_percent"] == 50.0
 
 
-async def test_entry_expires_after_ttl(plan_server: ContractServer, make_client: Make, fake_time: FakeTime) -> None:
+async def test_entry_expires_after_ttl(
+    plan_server: ContractServer, make_client: Make, fake_time: FakeTime
+) -> None:
     """After cache_ttl_seconds the next call goes upstream again (on the injected clock)."""
     plan_server.add_plan("d", TODAY)
     client = make_client(cache_ttl_seconds=100, refresh_ahead_ratio=0)
@@ -40,7 +44,9 @@ async def test_entry_expires_after_ttl(plan_server: ContractServer, make_client:
     assert plan_server.requests_to("plan") == 2
 
 
-async def test_no_plan_is_cached_only_briefly(plan_server: ContractServer, make_client: Make, fake_time: FakeTime) -> None:
+async def test_no_plan_is_cached_only_briefly(
+    plan_server: ContractServer, make_client: Make, fake_time: FakeTime
+) -> None:
     """A plan posted after a "no plan" answer shows up once not_found_ttl_seconds pass."""
     client = make_client(not_found_ttl_seconds=60, refresh_ahead_ratio=0)
     empty = await client.fetch_coach_plan("s", TODAY)
@@ -59,7 +65,9 @@ async def test_404_is_no_plan_too(plan_server: ContractServer, make_client: Make
     assert not plan["found"] and plan["error"] is None and plan["charts"] == ()
 
 
-async def test_settled_days_are_kept_longer(plan_server: ContractServer, make_client: Make, fake_time: FakeTime) -> None:
+async def test_settled_days_are_kept_longer(
+    plan_server: ContractServer, make_client: Make, fake_time: FakeTime
+) -> None:
     """A past trading day's plan outlives cache_ttl_seconds (past_ttl_seconds applies)."""
     plan_server.add_plan("d", "2024-11-08")
     client = make_client(cache_ttl_seconds=100, past_ttl_seconds=10_000, refresh_ahead_ratio=0)
@@ -69,7 +77,9 @@ async def test_settled_days_are_kept_longer(plan_server: ContractServer, make_cl
     assert plan_server.requests_to("plan") == 1
 
 
-async def test_lru_evicts_least_recently_used(plan_server: ContractServer, make_client: Make) -> None:
+async def test_lru_evicts_least_recently_used(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """At max size the least recently used key goes, and a recently used one stays."""
     client = make_client(max_cache_size=2)
     for day in ("2024-11-05", "2024-11-06"):
@@ -82,7 +92,9 @@ async def test_lru_evicts_least_recently_used(plan_server: ContractServer, make_
     assert not (await client.fetch_coach_plan("d", "2024-11-06"))["from_cache"]
 
 
-async def test_concurrent_calls_for_one_key_make_one_request(plan_server: ContractServer, make_client: Make) -> None:
+async def test_concurrent_calls_for_one_key_make_one_request(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """100 concurrent callers of an uncached key share one upstream request."""
     plan_server.add_plan("i", TODAY)
     plan_server.fail("delay", endpoint="plan", seconds=0.05)
@@ -94,7 +106,9 @@ async def test_concurrent_calls_for_one_key_make_one_request(plan_server: Contra
     assert requests["coalesced"] == 99 and requests["cache_misses"] == 1
 
 
-async def test_fetch_all_fills_per_coach_entries(plan_server: ContractServer, make_client: Make) -> None:
+async def test_fetch_all_fills_per_coach_entries(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """After /all, each coach's single fetch is a hit (the seed's key mismatch made it a miss)."""
     plan_server.add_plan("d", TODAY)
     plan_server.add_plan("s", TODAY, "Swing")
@@ -118,7 +132,9 @@ async def test_all_accepts_plain_id_keys(plan_server: ContractServer, make_clien
     assert plans["n"]["plan"] == "CPI at 8:30" and "coach_n" not in plans
 
 
-async def test_mutating_a_result_does_not_change_the_cache(plan_server: ContractServer, make_client: Make) -> None:
+async def test_mutating_a_result_does_not_change_the_cache(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """Callers cannot change what later hits see: results and chart lists are immutable."""
     plan_server.add_plan("d", TODAY, charts=["https://cdn.example.com/a.png"])
     client = make_client()
@@ -136,7 +152,9 @@ async def test_mutating_a_result_does_not_change_the_cache(plan_server: Contract
     assert (await client.fetch_all_coach_plans(TODAY))["d"] is not None
 
 
-async def test_clear_cache_counts_and_filters(plan_server: ContractServer, make_client: Make) -> None:
+async def test_clear_cache_counts_and_filters(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """clear_cache drops what it is asked to and says how many entries went."""
     client = make_client()
     for coach in "dis":
@@ -149,7 +167,9 @@ async def test_clear_cache_counts_and_filters(plan_server: ContractServer, make_
     assert not (await client.fetch_coach_plan("i", TODAY))["from_cache"]
 
 
-async def test_clearing_one_client_leaves_another(plan_server: ContractServer, make_client: Make) -> None:
+async def test_clearing_one_client_leaves_another(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """Each client has its own cache."""
     first, second = make_client(), make_client()
     await first.fetch_coach_plan("d", TODAY)

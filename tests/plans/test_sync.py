@@ -18,6 +18,7 @@ def test_sync_facade_from_eight_threads(threaded_plan_server: ContractServer) ->
     for coach in "dis":
         threaded_plan_server.add_plan(coach, TODAY, f"plan of {coach}")
     with SyncCoachPlanClient(threaded_plan_server.url, timeout=5) as client:
+
         def work(i: int) -> str:
             return str(client.fetch_coach_plan("dis"[i % 3], TODAY)["plan"])
 

@@ -14,7 +14,9 @@ from tests.contract_server import ContractServer
 Make = Callable[..., CoachPlanClient]
 
 
-async def test_no_retry_on_400(plan_server: ContractServer, make_client: Make, fake_time: FakeTime) -> None:
+async def test_no_retry_on_400(
+    plan_server: ContractServer, make_client: Make, fake_time: FakeTime
+) -> None:
     """A 4xx other than 429 fails the same way again: one attempt, category `rejected`."""
     plan_server.fail("status", endpoint="plan", status=400, times=5)
     plan = await make_client().fetch_coach_plan("d", TODAY)
@@ -37,7 +39,9 @@ async def test_retry_on_transient_status(
     assert client.get_metrics()["api"]["retries"] == 2
 
 
-async def test_max_retries_is_total_attempts(plan_server: ContractServer, make_client: Make) -> None:
+async def test_max_retries_is_total_attempts(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """`max_retries` keeps the seed's meaning: the total number of attempts."""
     plan_server.fail("status", endpoint="plan", status=503, times=10)
     plan = await make_client(max_retries=4).fetch_coach_plan("d", TODAY)
@@ -65,9 +69,14 @@ def test_retry_after_parses_seconds_and_http_dates() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "extra"),
-    [("invalid_json", {}), ("html", {}), ("wrong_types", {}), ("error_200", {}),
-     ("huge", {"size": 2 * 1024 * 1024})],
-)  # fmt: skip
+    [
+        ("invalid_json", {}),
+        ("html", {}),
+        ("wrong_types", {}),
+        ("error_200", {}),
+        ("huge", {"size": 2 * 1024 * 1024}),
+    ],
+)
 async def test_malformed_answers_are_bad_response(
     plan_server: ContractServer, make_client: Make, kind: str, extra: dict[str, int]
 ) -> None:
@@ -100,7 +109,9 @@ async def test_fallback_text_hides_url_and_exception(make_client: Make, unused_p
     assert "unavailable" in text.lower()
 
 
-async def test_strict_mode_raises_typed_errors(plan_server: ContractServer, make_client: Make) -> None:
+async def test_strict_mode_raises_typed_errors(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """Callers who prefer exceptions get them, by what they can do about it."""
     client = make_client(strict=True)
     with pytest.raises(PlanNotFound):

@@ -24,8 +24,12 @@ async def test_unknown_coach_raises_value_error_before_any_request(
     assert sum(plan_server.hits.values()) == 0
 
 
-@pytest.mark.parametrize("date", ["2024-13-45", "2024-02-30", "tomorrow", "20241109", "9/11/2024", 3])
-async def test_bad_date_raises_value_error(plan_server: ContractServer, make_client: Make, date: object) -> None:
+@pytest.mark.parametrize(
+    "date", ["2024-13-45", "2024-02-30", "tomorrow", "20241109", "9/11/2024", 3]
+)
+async def test_bad_date_raises_value_error(
+    plan_server: ContractServer, make_client: Make, date: object
+) -> None:
     """Only a date or YYYY-MM-DD of a real day is accepted."""
     with pytest.raises(InvalidInput, match="YYYY-MM-DD"):
         await make_client().fetch_coach_plan("d", date)  # type: ignore[arg-type]
@@ -34,7 +38,9 @@ async def test_bad_date_raises_value_error(plan_server: ContractServer, make_cli
     assert sum(plan_server.hits.values()) == 0
 
 
-async def test_coach_is_case_insensitive_and_sent_as_query(plan_server: ContractServer, make_client: Make) -> None:
+async def test_coach_is_case_insensitive_and_sent_as_query(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """`D` means `d`; the id travels as ?coach=, never spliced into the path."""
     plan_server.add_plan("d", TODAY)
     plan = await make_client().fetch_coach_plan(" D ", dt.date(2024, 11, 9))
@@ -42,7 +48,9 @@ async def test_coach_is_case_insensitive_and_sent_as_query(plan_server: Contract
     assert set(plan_server.hits) == {"/api/coach-plans/"}
 
 
-async def test_configured_coaches_replace_the_default(plan_server: ContractServer, make_client: Make) -> None:
+async def test_configured_coaches_replace_the_default(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """The coach list is configuration: an unconfigured id is refused."""
     client = make_client(coaches=["d", "s"])
     with pytest.raises(ValueError, match="Valid coaches: d, s"):
@@ -50,19 +58,29 @@ async def test_configured_coaches_replace_the_default(plan_server: ContractServe
     assert set(await client.fetch_all_coach_plans(TODAY)) == {"d", "s"}
 
 
-async def test_default_date_is_today_in_new_york(plan_server: ContractServer, make_client: Make) -> None:
+async def test_default_date_is_today_in_new_york(
+    plan_server: ContractServer, make_client: Make
+) -> None:
     """At 03:00 UTC on the 10th it is still the 9th in New York: that is the day asked for."""
     client = make_client(now=lambda: dt.datetime(2024, 11, 10, 3, 0, tzinfo=dt.UTC))
     plan = await client.fetch_coach_plan("d")
     assert plan["date"] == "2024-11-09"
-    tokyo = make_client(now=lambda: dt.datetime(2024, 11, 10, 3, 0, tzinfo=dt.UTC), timezone="Asia/Tokyo")
+    tokyo = make_client(
+        now=lambda: dt.datetime(2024, 11, 10, 3, 0, tzinfo=dt.UTC), timezone="Asia/Tokyo"
+    )
     assert tokyo.today() == dt.date(2024, 11, 10)
 
 
 def test_constructor_rejects_bad_settings() -> None:
     """Bad construction fails at once with a sentence, not at the first call."""
-    for kwargs in ({"max_retries": 0}, {"cache_ttl_seconds": 0}, {"max_cache_size": 0},
-                   {"timezone": "Mars/Olympus"}, {"timeout": -1}, {"coaches": []}):  # fmt: skip
+    for kwargs in (
+        {"max_retries": 0},
+        {"cache_ttl_seconds": 0},
+        {"max_cache_size": 0},
+        {"timezone": "Mars/Olympus"},
+        {"timeout": -1},
+        {"coaches": []},
+    ):
         with pytest.raises(ValueError):
             CoachPlanClient("http://127.0.0.1:5000", **kwargs)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="http"):

@@ -1,0 +1,104 @@
+"""Soak: thousands of mixed calls from 50 tasks against ~20 % injected faults of every kind.
+
+Invariants: no exception escapes the seed's methods, the cache never exceeds its
+maximum, requests in flight never exceed max_concurrency, and every answer is
+one of fresh, cached, stale, no plan or a fallback. The counts are printed.
+The CI run makes 5,000 calls; `-m slow` runs a 20,000-call version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+
+from bot.plans import CoachPlanClient
+from tests.contract_server import ContractServer, Fault
+from tests.plans.test_fault_matrix import kind_of
+
+Make = Callable[..., CoachPlanClient]
+FAULTS = [
+    Fault("hang"),
+    Fault("trickle", interval=0.05),
+    Fault("status", status=500),
+    Fault("status", status=502, html=True),
+    Fault("status", status=503),
+    Fault("status", status=503, retry_after="1"),
+    Fault("status", status=429, retry_after="2"),
+    Fault("invalid_json"),
+    Fault("html"),
+    Fault("huge", size=2 * 1024 * 1024),
+    Fault("wrong_types"),
+    Fault("error_200"),
+    Fault("cut"),
+    Fault("status", status=400),
+    Fault("not_found_404"),
+    Fault("delay", seconds=0.01),
+]
+KINDS = {"fresh", "cached", "stale", "no plan", "fallback"}
+
+
+async def soak(plan_server: ContractServer, make_client: Make, calls: int) -> Counter[str]:
+    days = [f"2024-{m:02d}-{d:02d}" for m in range(1, 3) for d in range(1, 26)]  # 50 days
+    for coach in "dis":
+        for day in days[::2]:
+            plan_server.add_plan(coach, day, f"{coach} {day}")
+    plan_server.chaos(0.2, FAULTS, seed=7)
+    client = make_client(
+        timeout=0.05,
+        max_cache_size=100,
+        max_concurrency=10,
+        breaker_failures=8,
+        breaker_cooldown_seconds=0.5,
+        cache_ttl_seconds=2,
+        not_found_ttl_seconds=1,
+        past_ttl_seconds=3,
+    )
+    fake = client._clock  # the fixture's fake clock: advance it as the soak goes
+    answers: Counter[str] = Counter()
+    rng = random.Random(1)
+    max_size = 0
+
+    async def worker(n: int) -> None:
+        nonlocal max_size
+        for i in range(calls // 50):
+            coach = rng.choice("dins")
+            day = rng.choice(days)
+            if i % 10 == 9:
+                plans = await client.fetch_all_coach_plans(day)
+                assert set(plans) == set(client.coaches)
+                for plan in plans.values():
+                    answers[kind_of(plan)] += 1
+            else:
+                answers[kind_of(await client.fetch_coach_plan(coach, day))] += 1
+            max_size = max(max_size, client.get_metrics()["cache"]["size"])
+            if n == 0 and i % 5 == 0:
+                fake.__self__.advance(0.1)  # type: ignore[attr-defined]
+
+    await asyncio.gather(*(worker(n) for n in range(50)))
+    metrics = client.get_metrics()
+    assert set(answers) <= KINDS
+    assert max_size <= 100
+    assert metrics["api"]["peak_in_flight"] <= 10 and plan_server.peak_in_flight <= 10
+    print(
+        f"\nsoak: {calls} calls, answers {dict(answers)}, faults served "
+        f"{sum(plan_server.chaos_served.values())}, requests {sum(plan_server.hits.values())}, "
+        f"breaker opens {metrics['breaker']['opens']}, "
+        f"short-circuited {metrics['breaker']['short_circuited']}"
+    )
+    return answers
+
+
+async def test_soak_short(plan_server: ContractServer, make_client: Make) -> None:
+    """5,000 calls over 200 keys from 50 tasks: invariants hold, every answer has a kind."""
+    answers = await soak(plan_server, make_client, 5_000)
+    assert answers["fallback"] and answers["fresh"] and answers["cached"]
+
+
+@pytest.mark.slow
+async def test_soak_long(plan_server: ContractServer, make_client: Make) -> None:
+    """The same for 20,000 calls."""
+    await soak(plan_server, make_client, 20_000)
