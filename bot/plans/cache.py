@@ -97,11 +97,9 @@ class PlanCache(Generic[T]):
             self._note_insert(key)
         return await self._lru(key, deadline_at)
 
-    def expired(self, entry: Entry[T]) -> bool:
-        return self._clock() >= entry.expires_at
-
-    def refresh_due(self, entry: Entry[T]) -> bool:
-        return self._clock() >= entry.refresh_at
+    async def hit(self, key: Key) -> Entry[T]:
+        """`get` for a key `lookup` called a hit: no insert bookkeeping on the hot path."""
+        return await self._lru(key)
 
     def drop(self, key: Key) -> bool:
         self._known.pop(key, None)

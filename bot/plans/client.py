@@ -154,6 +154,11 @@ class CoachPlanClient:
         )
         self._refreshing: dict[Key, asyncio.Task[Any]] = {}
         self._closed = False
+        # Hot-path memos: accepted spellings of coach ids and dates, and today's date.
+        self._coach_ids = {c: c for c in self.coaches} | {c.upper(): c for c in self.coaches}
+        self._iso_days: dict[str, str] = {}
+        self._today = ""
+        self._today_from = self._today_until = _utcnow()
 
     # -- lifecycle -----------------------------------------------------------------
     async def __aenter__(self) -> Self:
@@ -178,6 +183,18 @@ class CoachPlanClient:
     def today(self) -> dt.date:
         """Today's trading day in the client's timezone, not the machine's."""
         return self._now().astimezone(self._tz).date()
+
+    def _today_iso(self) -> str:
+        """today() as YYYY-MM-DD, recomputed only when a midnight in our timezone passes."""
+        now = self._now()
+        if now >= self._today_until or now < self._today_from:
+            local = now.astimezone(self._tz)
+            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+            # Bounds in UTC: comparing datetimes that share a tzinfo skips utcoffset().
+            self._today_from = midnight.astimezone(dt.UTC)
+            self._today_until = (midnight + dt.timedelta(days=1)).astimezone(dt.UTC)
+            self._today = local.date().isoformat()
+        return self._today
 
     def normalize_coach(self, coach: object) -> str:
         if isinstance(coach, str):
@@ -204,18 +221,32 @@ class CoachPlanClient:
             f"Invalid date {str(date)[:30]!r}: use a real calendar day as YYYY-MM-DD."
         )
 
+    def _iso_day(self, date: object) -> str:
+        """The cache key's day: normalize_date(date).isoformat(), memoized for strings."""
+        if date is None:
+            return self._today_iso()
+        if isinstance(date, str):
+            iso = self._iso_days.get(date)
+            if iso is None:
+                if len(self._iso_days) >= 4096:
+                    self._iso_days.clear()
+                iso = self._iso_days[date] = self.normalize_date(date).isoformat()
+            return iso
+        return self.normalize_date(date).isoformat()
+
     # -- the seed's methods --------------------------------------------------------
     async def fetch_coach_plan(
         self, coach: str, date: str | dt.date | None = None, *, deadline: float | None = None
     ) -> CoachPlan:
         """One coach's plan for a day (default: today), from cache when we have it."""
-        cid = self.normalize_coach(coach)
-        day = self.normalize_date(date)
-        key = (cid, day.isoformat())
+        cid = self._coach_ids.get(coach) if isinstance(coach, str) else None
+        if cid is None:
+            cid = self.normalize_coach(coach)
+        key = (cid, self._iso_day(date))
         result = await self._get(key, deadline)
         if not isinstance(result, PlanUnavailable):
             return self._strict_check(result)
-        return self._answer_failure(key, day, result)
+        return self._answer_failure(key, dt.date.fromisoformat(key[1]), result)
 
     async def fetch_all_coach_plans(
         self, date: str | dt.date | None = None, *, deadline: float | None = None
@@ -351,15 +382,16 @@ class CoachPlanClient:
         kind = self._cache.lookup(key)
         if kind == "hit":
             try:
-                entry = await self._cache.get(key)
+                entry = await self._cache.hit(key)
             except PlanUnavailable as exc:
                 # A load that failed a moment ago, before async-lru's callback dropped it.
                 self.stats.coalesced += 1
                 return exc
-            if not self._cache.expired(entry):
+            now = self._clock()
+            if now < entry.expires_at:
                 self.stats.cache_hits += 1
                 log.debug("cache hit %s", key)
-                if self._cache.refresh_due(entry) and key not in self._refreshing:
+                if now >= entry.refresh_at and key not in self._refreshing:
                     self._start_refresh(key)
                 return entry.cached
             self._cache.drop(key)

@@ -85,3 +85,16 @@ def test_constructor_rejects_bad_settings() -> None:
             CoachPlanClient("http://127.0.0.1:5000", **kwargs)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="http"):
         CoachPlanClient("ftp://example")
+
+
+async def test_today_follows_midnight_in_new_york(
+    plan_server: ContractServer, make_client: Make
+) -> None:
+    """A long-lived client moves to the next trading day at New York's midnight, not UTC's."""
+    clock = {"now": dt.datetime(2024, 11, 10, 4, 59, tzinfo=dt.UTC)}  # 23:59 EST on the 9th
+    client = make_client(now=lambda: clock["now"])
+    assert (await client.fetch_coach_plan("d"))["date"] == "2024-11-09"
+    clock["now"] = dt.datetime(2024, 11, 10, 5, 0, tzinfo=dt.UTC)  # 00:00 EST on the 10th
+    assert (await client.fetch_coach_plan("d"))["date"] == "2024-11-10"
+    clock["now"] = dt.datetime(2024, 11, 9, 12, 0, tzinfo=dt.UTC)  # a clock set back
+    assert (await client.fetch_coach_plan("d"))["date"] == "2024-11-09"
