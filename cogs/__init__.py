@@ -1,0 +1,1 @@
+"""Discord extensions; each module with a `setup(bot)` is loaded by `bot.app.EXTENSIONS`."""

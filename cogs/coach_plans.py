@@ -1,0 +1,336 @@
+"""/plan, /plans, /cachestats and /clearcache: coach plans through one shared client.
+
+Each command is thin: parse its options, check the user's rate limit, defer,
+make one client call, render, send. Expected outcomes (bad input, rate limit,
+refusal) are replies, not exceptions that reach the command tree: every body
+runs inside `_replying`, which answers them ephemerally, gives anything
+unexpected a short error id, and logs one INFO line per command. (Raising them
+through the tree would log each typo at ERROR level and, in SimCord, count as a
+bot failure.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, Final, cast
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.plans import CoachPlan, CoachPlanClient, InvalidInput
+from cogs import render
+from cogs.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from bot.app import CoachPlansBot
+
+    Interaction = discord.Interaction[CoachPlansBot]
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS: Final = discord.AllowedMentions.none()
+ERROR_ID_BYTES: Final = 4
+#: Days offered by the date autocomplete, counting back from today.
+SUGGESTED_DAYS: Final = 7
+LOGGED_OPTION_CHARS: Final = 60
+_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class Reply(Exception):
+    """Ends a command early with an ephemeral `message`; `outcome` goes to the log line."""
+
+    def __init__(self, message: str, outcome: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.outcome = outcome
+
+
+@dataclasses.dataclass(slots=True)
+class _Call:
+    outcome: str = "ok"
+
+
+def new_error_id() -> str:
+    """A short id a user can quote and an operator can grep for."""
+    return secrets.token_hex(ERROR_ID_BYTES)
+
+
+async def answer_privately(interaction: discord.Interaction[Any], text: str) -> None:
+    """Answer with an ephemeral `text` however far the interaction got; never raises.
+
+    After a public `defer()` Discord shows the first followup in place of
+    "thinking…", visible to all; the text carries nothing private.
+    """
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+    except Exception:
+        log.warning("could not answer interaction %s", interaction.id, exc_info=True)
+
+
+def describe_plan(plan: CoachPlan) -> str:
+    """The outcome word for the log line."""
+    if plan.stale:
+        return "stale"
+    if plan.error is not None:
+        return f"fallback:{plan.error}"
+    return ("plan" if plan.found else "no-plan") + (" (cache)" if plan.from_cache else " (live)")
+
+
+class CoachPlans(commands.Cog, name="Coach plans"):
+    """The coach-plan commands; owns the bot's `CoachPlanClient` while loaded."""
+
+    def __init__(self, bot: CoachPlansBot) -> None:
+        self.bot = bot
+        self.settings = bot.settings
+        self.names = bot.settings.coach_names
+        self.tz = ZoneInfo(bot.settings.timezone)
+        self.limiter = RateLimiter(bot.settings.rate_limit_uses, bot.settings.rate_limit_seconds)
+        self._client: CoachPlanClient | None = None
+
+    @property
+    def client(self) -> CoachPlanClient:
+        if self._client is None:
+            raise RuntimeError("the coach plans cog is not loaded")
+        return self._client
+
+    async def cog_load(self) -> None:
+        # Made here, inside the running loop: the client's cache binds to one loop.
+        self._client = CoachPlanClient(**self.bot.plan_client_options)
+        self.bot.plans = self._client
+
+    async def cog_unload(self) -> None:
+        client, self._client = self._client, None
+        if self.bot.plans is client:
+            self.bot.plans = None
+        if client is not None:
+            await client.close()
+
+    # -- commands ------------------------------------------------------------------
+    @app_commands.command(name="plan")
+    @app_commands.describe(
+        coach="Whose plan: pick a coach from the list",
+        date="YYYY-MM-DD, today or yesterday (default: today)",
+    )
+    async def plan(self, interaction: Interaction, coach: str, date: str | None = None) -> None:
+        """Show one coach's trading plan for a day."""
+        async with self._replying(interaction) as call:
+            cid, day = self._coach(coach), self._day(date)
+            self._check_rate(interaction)
+            await interaction.response.defer(thinking=True)
+            plan = await self.client.fetch_coach_plan(
+                cid, day, deadline=self.settings.fetch_deadline_seconds
+            )
+            embed = render.plan_embed(plan, self.names[cid], tz=self.tz)
+            await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
+            call.outcome = describe_plan(plan)
+
+    @app_commands.command(name="plans")
+    @app_commands.describe(date="YYYY-MM-DD, today or yesterday (default: today)")
+    async def plans(self, interaction: Interaction, date: str | None = None) -> None:
+        """Show every coach's plan for a day at a glance."""
+        async with self._replying(interaction) as call:
+            day = self._day(date)
+            self._check_rate(interaction)
+            await interaction.response.defer(thinking=True)
+            plans = await self.client.fetch_all_coach_plans(
+                day, deadline=self.settings.fetch_deadline_seconds
+            )
+            embed = render.plans_embed(plans, self.names, day, tz=self.tz)
+            await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
+            call.outcome = (
+                f"{sum(p.found for p in plans.values())}/{len(plans)} posted, "
+                + ", ".join(sorted({describe_plan(p) for p in plans.values()}))
+            )
+
+    @app_commands.command(name="cachestats")
+    async def cachestats(self, interaction: Interaction) -> None:
+        """Show the plan cache's hit rate and the plan service's health (only you see it)."""
+        async with self._replying(interaction):
+            embed = render.stats_embed(self.client.get_metrics())
+            await interaction.response.send_message(
+                embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+
+    @app_commands.command(name="clearcache")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_messages=True)
+    @app_commands.describe(
+        coach="Only this coach (default: every coach)",
+        date="Only this day: YYYY-MM-DD, today or yesterday (default: every day)",
+    )
+    async def clearcache(
+        self, interaction: Interaction, coach: str | None = None, date: str | None = None
+    ) -> None:
+        """Drop cached plans so the next request asks the plan service (moderators only)."""
+        async with self._replying(interaction) as call:
+            # default_permissions only hides the command; server admins can change that.
+            if not self._is_moderator(interaction):
+                raise Reply(render.refusal_text(), "refused")
+            cid = None if coach is None else self._coach(coach)
+            day = None if date is None else self._day(date)
+            dropped = self.client.clear_cache(cid, day)
+            log.info(
+                "cache cleared by %s (user id %s): %d entries dropped (coach=%s, date=%s)",
+                interaction.user, interaction.user.id, dropped, cid or "all", day or "all",
+            )  # fmt: skip
+            text = render.cleared_text(dropped, cid and self.names[cid], day)
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            call.outcome = f"cleared {dropped}"
+
+    # -- autocomplete --------------------------------------------------------------
+    @plan.autocomplete("coach")
+    @clearcache.autocomplete("coach")
+    async def coach_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Every configured coach matching what was typed (there are at most 25 coaches).
+
+        Unlike RoboDanny's lookups, empty input lists every coach: the list is
+        small and fixed, so it works like a choice menu whose entries come from
+        configuration. The command still validates whatever is sent.
+        """
+        wanted = current.strip().casefold()
+        matches = [
+            (not (cid.startswith(wanted) or name.casefold().startswith(wanted)), cid, name)
+            for cid, name in self.names.items()
+            if wanted in cid or wanted in name.casefold()
+        ]
+        matches.sort(key=lambda match: match[0])  # prefix matches first, else config order
+        return [
+            app_commands.Choice(name=render.cut(f"{name} ({cid})", 100), value=cid)
+            for _, cid, name in matches
+        ][: render.CHOICE_LIMIT]
+
+    @plan.autocomplete("date")
+    @plans.autocomplete("date")
+    @clearcache.autocomplete("date")
+    async def date_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """`today`, `yesterday` and the days before them, matching what was typed."""
+        today = self.client.today()
+        options = [("today", f"today ({today})"), ("yesterday", f"yesterday ({today - _DAY})")]
+        for back in range(2, SUGGESTED_DAYS):
+            day = today - back * _DAY
+            options.append((day.isoformat(), render.day_label(day)))
+        wanted = current.strip().casefold()
+        return [
+            app_commands.Choice(name=name, value=value)
+            for value, name in options
+            if wanted in name.casefold()
+        ][: render.CHOICE_LIMIT]
+
+    # -- helpers -------------------------------------------------------------------
+    def _coach(self, value: str) -> str:
+        """A configured coach id from its id or display name, any case."""
+        wanted = value.strip().casefold()
+        for cid, name in self.names.items():
+            if wanted in (cid, name.casefold()):
+                return cid
+        raise Reply(render.bad_coach_text(value, self.names), "bad-input")
+
+    def _day(self, value: str | None) -> dt.date:
+        """`today` (the default), `yesterday` or YYYY-MM-DD, in the configured timezone."""
+        today = self.client.today()  # real wall time: SimCord's clock is virtual
+        word = (value or "today").strip().casefold()
+        if word == "today":
+            return today
+        if word == "yesterday":
+            return today - _DAY
+        if _ISO_DAY.fullmatch(word):
+            with contextlib.suppress(ValueError):
+                return dt.date.fromisoformat(word)
+        raise Reply(render.bad_date_text(value or ""), "bad-input")
+
+    def _check_rate(self, interaction: Interaction) -> None:
+        wait = self.limiter.hit(interaction.user.id)
+        if wait > 0:
+            raise Reply(render.rate_limited_text(wait), "rate-limited")
+
+    def _is_moderator(self, interaction: Interaction) -> bool:
+        """Manage Messages in this channel (administrators have it), or the configured role."""
+        if interaction.permissions.manage_messages:
+            return True
+        role = self.settings.moderator_role
+        user = interaction.user
+        if role is None or not isinstance(user, discord.Member):
+            return False
+        return any(str(r.id) == role or r.name == role for r in user.roles)
+
+    @contextlib.asynccontextmanager
+    async def _replying(self, interaction: Interaction) -> AsyncIterator[_Call]:
+        """Run a command body: expected outcomes become ephemeral replies, all get logged."""
+        call = _Call()
+        started = time.perf_counter()
+        try:
+            yield call
+        except Reply as reply:
+            call.outcome = reply.outcome
+            await answer_privately(interaction, reply.message)
+        except InvalidInput as exc:  # the client agreeing with our own checks
+            call.outcome = "bad-input"
+            await answer_privately(interaction, render.cut(str(exc), render.CONTENT_LIMIT))
+        except Exception:
+            error_id = new_error_id()
+            call.outcome = f"error {error_id}"
+            interaction.extras["error_id"] = error_id
+            log.exception("error %s in /%s", error_id, _command_name(interaction))
+            await answer_privately(interaction, render.error_text(error_id))
+        except BaseException:
+            call.outcome = "cancelled"
+            raise
+        finally:
+            log.info(
+                "/%s by user %s %s -> %s in %.0f ms",
+                _command_name(interaction), interaction.user.id, _options(interaction),
+                call.outcome, (time.perf_counter() - started) * 1000,
+            )  # fmt: skip
+
+    async def cog_app_command_error(
+        self, interaction: Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Safety net for errors raised before a body runs (discord.py's own checks)."""
+        error_id = new_error_id()
+        interaction.extras["error_id"] = error_id
+        original = getattr(error, "original", error)
+        log.error("error %s in /%s", error_id, _command_name(interaction), exc_info=original)
+        await answer_privately(interaction, render.error_text(error_id))
+
+
+_DAY: Final = dt.timedelta(days=1)
+
+
+def _command_name(interaction: discord.Interaction[Any]) -> str:
+    command = interaction.command
+    return command.qualified_name if command is not None else "?"
+
+
+def _options(interaction: discord.Interaction[Any]) -> str:
+    data = cast(Mapping[str, Any], interaction.data or {})
+    options = data.get("options") or []
+    shown = [
+        f"{o.get('name')}={render.cut(repr(o.get('value')), LOGGED_OPTION_CHARS)}"
+        for o in options
+        if isinstance(o, Mapping)
+    ]
+    return "(" + ", ".join(shown) + ")"
+
+
+async def setup(bot: CoachPlansBot) -> None:
+    await bot.add_cog(CoachPlans(bot))

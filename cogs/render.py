@@ -1,0 +1,358 @@
+"""Pure functions from plan results and client metrics to embeds and reply text.
+
+Every Discord limit lives here, so a command can hand over whatever the API
+sent (a 10,000-character plan, a dozen charts, `@everyone`) and still get a
+message Discord accepts: long text is cut on a word boundary with a visible
+mark, chart URLs other than http(s) are dropped, and each embed stays under
+the 6000-character total. Nothing here does I/O or reads settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import discord
+
+from bot.plans import CoachPlan
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+TITLE_LIMIT: Final = 256
+DESCRIPTION_LIMIT: Final = 4096
+FIELD_NAME_LIMIT: Final = 256
+FIELD_VALUE_LIMIT: Final = 1024
+FIELD_COUNT_LIMIT: Final = 25
+FOOTER_LIMIT: Final = 2048
+EMBED_TOTAL_LIMIT: Final = 6000
+EMBEDS_PER_MESSAGE_LIMIT: Final = 10
+CONTENT_LIMIT: Final = 2000
+URL_LIMIT: Final = 2048
+CHOICE_LIMIT: Final = 25
+
+#: Fields of links for the charts after the first, which is the embed's image.
+MAX_CHART_LINK_FIELDS: Final = 3
+CUT_MARK: Final = " … *(cut: the full plan is longer than Discord shows)*"
+ELLIPSIS: Final = "…"
+
+COLOUR_PLAN: Final = discord.Colour.green()
+COLOUR_NO_PLAN: Final = discord.Colour.light_grey()
+COLOUR_STALE: Final = discord.Colour.orange()
+COLOUR_DOWN: Final = discord.Colour.red()
+COLOUR_STATS: Final = discord.Colour.blurple()
+
+_LAST_WORD: Final = re.compile(r"\s+\S*\Z")
+
+
+# -- text --------------------------------------------------------------------------
+def cut(text: str, limit: int, mark: str = ELLIPSIS) -> str:
+    """`text` if it fits, else its longest word-bounded prefix plus `mark`, within `limit`."""
+    if len(text) <= limit:
+        return text
+    room = limit - len(mark)
+    if room <= 0:
+        return mark[:limit]
+    head = text[:room]
+    if not text[room].isspace():
+        # Drop the partial last word, unless that would throw away half the room.
+        match = _LAST_WORD.search(head)
+        if match is not None and match.start() >= room // 2:
+            head = head[: match.start()]
+    return head.rstrip() + mark
+
+
+def plain(text: str, limit: int) -> str:
+    """User or API text shown as-is: no markdown, no mentions, within `limit`."""
+    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    return cut(escaped, limit)
+
+
+def day_label(day: dt.date) -> str:
+    return f"{day:%A} {day.isoformat()}"
+
+
+def duration(seconds: float) -> str:
+    """A short human duration: `42 s`, `5 min`, `2 h 5 min`, `3 d`."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    if s < 86400:
+        hours, minutes = divmod(s // 60, 60)
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{s // 86400} d"
+
+
+def safe_chart_urls(charts: Iterable[str]) -> list[str]:
+    """Only absolute http(s) URLs; anything else (`javascript:`, `data:`) is dropped."""
+    out: list[str] = []
+    for url in charts:
+        if not isinstance(url, str) or len(url) > URL_LIMIT or url in out:
+            continue
+        if any(ch.isspace() or ord(ch) < 32 or ch in "<>\"'" for ch in url):
+            continue
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            continue
+        if parts.scheme.lower() in ("http", "https") and parts.hostname:
+            out.append(url)
+    return out
+
+
+def discord_time(value: str | None, tz: dt.tzinfo) -> str | None:
+    """A Discord timestamp for the API's naive local-time ISO string (read in `tz`)."""
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return plain(value, 64)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return f"{discord.utils.format_dt(moment, 'f')} ({discord.utils.format_dt(moment, 'R')})"
+
+
+def source_line(plan: CoachPlan) -> str:
+    """Where the answer came from: live, from cache (with its age), stale, or nothing."""
+    if plan.stale:
+        return (
+            f"Stale copy from {duration(plan.age_seconds)} ago: the plan service is not answering"
+        )
+    if plan.error is not None:
+        return "No answer from the plan service"
+    if plan.from_cache:
+        return f"From cache · fetched {duration(plan.age_seconds)} ago"
+    return "Live from the plan service"
+
+
+# -- /plan -------------------------------------------------------------------------
+def plan_embed(plan: CoachPlan, coach_name: str, *, tz: dt.tzinfo) -> discord.Embed:
+    """One coach's day: the plan, who wrote it and when, charts, and where it came from."""
+    title = cut(f"{coach_name} · {day_label(plan.day)}", TITLE_LIMIT)
+    footer = cut(source_line(plan), FOOTER_LIMIT)
+    if plan.error is not None and not plan.stale:
+        embed = discord.Embed(
+            title=title, description=cut(plan.plan, DESCRIPTION_LIMIT), colour=COLOUR_DOWN
+        )
+        return embed.set_footer(text=footer)
+    if not plan.found:
+        text = f"No plan yet: {coach_name} has not posted a plan for {day_label(plan.day)}."
+        embed = discord.Embed(
+            title=title,
+            description=cut(text, DESCRIPTION_LIMIT),
+            colour=COLOUR_STALE if plan.stale else COLOUR_NO_PLAN,
+        )
+        return embed.set_footer(text=footer)
+
+    embed = discord.Embed(title=title, colour=COLOUR_STALE if plan.stale else COLOUR_PLAN)
+    if plan.author:
+        embed.add_field(name="Author", value=plain(plan.author, FIELD_VALUE_LIMIT))
+    posted = discord_time(plan.created_at, tz)
+    if posted:
+        embed.add_field(name="Posted", value=posted)
+    edited = discord_time(plan.edited_at, tz)
+    if edited:
+        embed.add_field(name="Edited", value=edited)
+    if plan.channel:
+        embed.add_field(name="Channel", value=plain(f"#{plan.channel}", FIELD_VALUE_LIMIT))
+    charts = safe_chart_urls(plan.charts)
+    if charts:
+        embed.set_image(url=charts[0])
+        for name, value in chart_link_fields(charts[1:], first_number=2):
+            embed.add_field(name=name, value=value, inline=False)
+    embed.set_footer(text=footer)
+    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(embed))
+    embed.description = cut(plan.plan or "(The plan has no text.)", room, CUT_MARK)
+    return embed
+
+
+def chart_link_fields(urls: list[str], *, first_number: int) -> list[tuple[str, str]]:
+    """Links for the extra charts, packed into a few fields; what does not fit is counted."""
+    room = FIELD_VALUE_LIMIT - len(" · and 9999 more")
+    groups: list[list[str]] = []
+    hidden = 0
+    for number, url in enumerate(urls, start=first_number):
+        link = f"[Chart {number}]({_link_target(url)})"
+        if len(link) > room:
+            hidden += 1
+        elif groups and len(" · ".join([*groups[-1], link])) <= room:
+            groups[-1].append(link)
+        elif len(groups) < MAX_CHART_LINK_FIELDS:
+            groups.append([link])
+        else:
+            hidden += 1
+    values = [" · ".join(group) for group in groups]
+    if hidden:
+        more = f"and {hidden} more"
+        values = [*values[:-1], f"{values[-1]} · {more}"] if values else [f"{more} (not shown)"]
+    return [
+        ("More charts" if index == 0 else "More charts (continued)", value)
+        for index, value in enumerate(values)
+    ]
+
+
+def _link_target(url: str) -> str:
+    # A ")" would end the markdown link early.
+    return url.replace("(", "%28").replace(")", "%29")
+
+
+# -- /plans ------------------------------------------------------------------------
+def plans_embed(
+    plans: Mapping[str, CoachPlan], names: Mapping[str, str], day: dt.date, *, tz: dt.tzinfo
+) -> discord.Embed:
+    """Every configured coach at a glance: an excerpt each, and a clear line for no plan."""
+    order = [cid for cid in names if cid in plans][:FIELD_COUNT_LIMIT]
+    shown = [plans[cid] for cid in order]
+    posted = sum(1 for p in shown if p.found)
+    down = sum(1 for p in shown if p.error is not None and not p.stale)
+    lines = [f"{posted} of {len(shown)} coaches posted a plan."]
+    if down:
+        lines.append(
+            "The plan service could not answer"
+            + (
+                " for every coach; please try again in a minute."
+                if down == len(shown)
+                else f" for {down} of them; their lines say so."
+            )
+        )
+    embed = discord.Embed(
+        title=cut(f"Coach plans · {day_label(day)}", TITLE_LIMIT),
+        description=cut(" ".join(lines), DESCRIPTION_LIMIT),
+        colour=COLOUR_DOWN if down == len(shown) else COLOUR_STALE if down else COLOUR_PLAN,
+    )
+    embed.set_footer(text=cut(_overall_source(shown), FOOTER_LIMIT))
+    field_names = [cut(names[cid], FIELD_NAME_LIMIT) for cid in order]
+    room = EMBED_TOTAL_LIMIT - len(embed) - sum(len(n) for n in field_names)
+    budget = max(40, min(FIELD_VALUE_LIMIT, room // max(1, len(order))))
+    for cid, name in zip(order, field_names, strict=True):
+        embed.add_field(name=name, value=_summary(plans[cid], budget, tz), inline=False)
+    return embed
+
+
+def _summary(plan: CoachPlan, budget: int, tz: dt.tzinfo) -> str:
+    if plan.error is not None and not plan.stale:
+        return cut("Unavailable right now: the plan service did not answer.", budget)
+    if not plan.found:
+        return cut("No plan yet." + (" *(stale)*" if plan.stale else ""), budget)
+    meta: list[str] = []
+    if plan.author:
+        meta.append(f"by {plain(plan.author, 64)}")
+    if plan.created_at:
+        moment = discord_time(plan.created_at, tz)
+        if moment:
+            meta.append(moment.split(" (")[0])
+    charts = len(safe_chart_urls(plan.charts))
+    if charts:
+        meta.append(f"{charts} chart{'s' if charts != 1 else ''}")
+    if plan.stale:
+        meta.append("*stale copy*")
+    tail = cut(" · ".join(meta), max(0, budget // 2))
+    text_room = budget - len(tail) - 1
+    text = cut(plan.plan or "(no text)", text_room) if text_room > 0 else ""
+    return "\n".join(part for part in (text, tail) if part) or cut("(no text)", budget)
+
+
+def _overall_source(plans: list[CoachPlan]) -> str:
+    answered = [p for p in plans if p.error is None or p.stale]
+    if not answered:
+        return "No answer from the plan service"
+    stale = [p for p in answered if p.stale]
+    if stale:
+        return source_line(max(stale, key=lambda p: p.age_seconds))
+    if all(p.from_cache for p in answered):
+        return source_line(max(answered, key=lambda p: p.age_seconds))
+    return "Live from the plan service"
+
+
+# -- /cachestats -------------------------------------------------------------------
+def stats_embed(metrics: Mapping[str, Any]) -> discord.Embed:
+    """The client's counters, compact: the numbers are exactly `get_metrics()`'s."""
+    req, api, cache, breaker = (
+        metrics["requests"],
+        metrics["api"],
+        metrics["cache"],
+        metrics["breaker"],
+    )
+    embed = discord.Embed(
+        title="Plan cache",
+        description=f"{req['total']} requests since start.",
+        colour=COLOUR_STATS,
+    )
+    fields = [
+        ("Hit rate", f"{req['cache_hit_rate_percent']:.1f} %"),
+        ("Hits / misses", f"{req['cache_hits']} / {req['cache_misses']}"),
+        ("Coalesced", f"{req['coalesced']}"),
+        ("API ok / errors / retries", f"{api['success']} / {api['errors']} / {api['retries']}"),
+        ("Cache size / max", f"{cache['size']} / {cache['max_size']}"),
+        ("Cache TTL", f"{_seconds(cache['ttl_seconds'])} · evictions {cache['evictions']}"),
+        ("Stale served / fallbacks", f"{req['stale_served']} / {req['fallbacks']}"),
+        (
+            "Breaker",
+            f"{breaker['state']} · opened {breaker['opens']} · "
+            f"short-circuited {breaker['short_circuited']}",
+        ),
+        ("Deadline exceeded", f"{metrics.get('deadline_exceeded', 0)}"),
+        ("Last API error", f"{api.get('last_error') or 'none'}"),
+        ("Upstream p50 / p95", _latencies(metrics.get("latency_ms", {}))),
+    ]
+    for name, value in fields[:FIELD_COUNT_LIMIT]:
+        embed.add_field(name=cut(name, FIELD_NAME_LIMIT), value=cut(value, FIELD_VALUE_LIMIT))
+    return embed
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s" if math.isfinite(value) else str(value)
+
+
+def _latencies(latency: Mapping[str, Mapping[str, float]]) -> str:
+    if not latency:
+        return "no upstream calls yet"
+    return "\n".join(
+        f"{endpoint}: {v['p50']:.0f} / {v['p95']:.0f} ms ({int(v['count'])} calls)"
+        for endpoint, v in sorted(latency.items())
+    )
+
+
+# -- short replies -----------------------------------------------------------------
+def coach_list(names: Mapping[str, str]) -> str:
+    return ", ".join(f"`{cid}` ({name})" for cid, name in names.items())
+
+
+def bad_coach_text(value: str, names: Mapping[str, str]) -> str:
+    return cut(
+        f"I don't know the coach “{plain(value, 40)}”. Choose one of: {coach_list(names)}.",
+        CONTENT_LIMIT,
+    )
+
+
+def bad_date_text(value: str) -> str:
+    return cut(
+        f"“{plain(value, 40)}” is not a date I understand. Use YYYY-MM-DD (a real calendar "
+        "day, e.g. 2024-11-09), `today` or `yesterday`.",
+        CONTENT_LIMIT,
+    )
+
+
+def rate_limited_text(retry_after: float) -> str:
+    return f"You're asking quickly. Please try again in {max(1, math.ceil(retry_after))} s."
+
+
+def refusal_text() -> str:
+    return "Sorry, only moderators can clear the plan cache."
+
+
+def cleared_text(count: int, coach_name: str | None, day: dt.date | None) -> str:
+    scope = " and ".join(
+        part for part in (coach_name and f"coach {coach_name}", day and day.isoformat()) if part
+    )
+    entries = "entry" if count == 1 else "entries"
+    return f"Dropped {count} cached {entries}" + (f" for {scope}." if scope else " (everything).")
+
+
+def error_text(error_id: str) -> str:
+    return f"Something went wrong on our side (error id `{error_id}`). Please try again."

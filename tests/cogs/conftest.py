@@ -1,0 +1,128 @@
+"""The real bot in SimCord, pointed at the loopback contract server.
+
+`world` is a started SimCord env with one guild, a #plans channel, a member
+(alice), a second member (bob) and a moderator (mod, Manage Messages). Tests
+that need other settings call `make_world(VAR="value", ...)` with
+environment-style overrides, so every bot here is built the way `python -m
+bot` builds it: `Settings.from_env(mapping)` then `create_bot(settings)`.
+
+Teardown closes the bot first (so `cog_unload` closes the plan client),
+checks that every reply the bot sent carried `allowed_mentions` "none", then
+shuts the env down and fails the test if the bot raised anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import discord
+import pytest
+import simcord
+
+from bot.app import CoachPlansBot, create_bot
+from bot.plans import CoachPlanClient
+from bot.settings import Settings
+from tests.contract_server import ContractServer
+
+#: Above the bot's reply deadline, so a slow but legitimate fallback still settles.
+SETTLE_MARGIN_SECONDS = 2.0
+DEV_GUILD_ID = 123456789012345678
+
+
+@dataclasses.dataclass
+class World:
+    env: simcord.Env
+    bot: CoachPlansBot
+    settings: Settings
+    server: ContractServer
+    guild: simcord.GuildHandle
+    channel: simcord.ChannelHandle
+    alice: simcord.MemberActor
+    bob: simcord.MemberActor
+    mod: simcord.MemberActor
+
+    @property
+    def client(self) -> CoachPlanClient:
+        assert self.bot.plans is not None
+        return self.bot.plans
+
+    @property
+    def today(self) -> str:
+        return self.client.today().isoformat()
+
+    async def restart(self, *, sync: bool = False) -> CoachPlansBot:
+        """Replace the bot with a fresh one from the same settings, as a process restart would."""
+        old, self.bot = self.bot, create_bot(self.settings, sync=sync)
+        await old.close()
+        await self.env.restart_bot(self.bot)
+        return self.bot
+
+    def sent(self) -> list[dict[str, Any]]:
+        """JSON bodies of the bot's replies (interaction callbacks and followups)."""
+        out = []
+        for entry in self.env.http_requests:
+            if entry.method not in ("POST", "PATCH") or not isinstance(entry.json, dict):
+                continue
+            if "/interactions/" in entry.path and "/callback" in entry.path:
+                body = entry.json.get("data")
+                if entry.json.get("type") in (4, 7) and isinstance(body, dict):
+                    out.append(body)
+            elif entry.path.startswith("/webhooks/"):
+                out.append(entry.json)
+        return out
+
+
+MakeWorld = Callable[..., Awaitable[World]]
+
+
+@pytest.fixture
+async def make_world(plan_server: ContractServer) -> AsyncIterator[MakeWorld]:
+    worlds: list[World] = []
+
+    async def make(*, sync: bool = False, dev_guild: bool = False, **overrides: str) -> World:
+        assert not worlds, "one SimCord env per test"
+        environ = {"PLANS_API_URL": plan_server.url, "PLANS_FORCE_CLOSE": "true"}
+        if dev_guild:
+            environ["DEV_GUILD_ID"] = str(DEV_GUILD_ID)
+        environ.update(overrides)
+        settings = Settings.from_env(environ, env_file=None)
+        bot = create_bot(settings, sync=sync)
+        env = simcord.Env(
+            bot, settle_timeout=settings.reply_deadline_seconds + SETTLE_MARGIN_SECONDS
+        )
+        # The dev guild must exist before start-up, when the bot syncs its commands there.
+        guild = env.create_guild("Trading Desk", id=DEV_GUILD_ID if dev_guild else None)
+        await env.start()
+        channel = guild.create_text_channel("plans")
+        moderators = guild.create_role(
+            "Moderators", permissions=discord.Permissions(manage_messages=True)
+        )
+        world = World(
+            env=env,
+            bot=bot,
+            settings=settings,
+            server=plan_server,
+            guild=guild,
+            channel=channel,
+            alice=guild.add_member(env.create_user("alice")),
+            bob=guild.add_member(env.create_user("bob")),
+            mod=guild.add_member(env.create_user("mod"), roles=[moderators]),
+        )
+        worlds.append(world)
+        return world
+
+    yield make
+    for world in worlds:
+        await world.bot.close()
+        assert world.bot.plans is None, "cog_unload should have closed and dropped the client"
+        for body in world.sent():
+            assert body.get("allowed_mentions") == {"parse": []}, body
+        await world.env.shutdown()
+        world.env.raise_errors()
+
+
+@pytest.fixture
+async def world(make_world: MakeWorld) -> World:
+    return await make_world()
