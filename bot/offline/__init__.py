@@ -1,0 +1,128 @@
+"""`python -m bot --offline`: the real bot in a simulated Discord, no token, no network.
+
+A reference Coach Plan API with demo plans starts on a free loopback port
+(or `PLANS_API_URL` from the environment is used), the bot runs inside
+SimCord's simulated guild, and two views show the same world: SimCord's
+Preview page in a browser and a console in this terminal.
+
+    python -m bot --offline                      page + console
+    python -m bot --offline --no-web             console only
+    python -m bot --offline --run "/plan d" ...  run commands, print, exit (1 if any failed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import webbrowser
+from collections.abc import Sequence
+from typing import Final
+
+from bot.logs import setup_logging
+from bot.offline.console import Console, run_script, stdin_lines
+from bot.offline.world import OfflineWorld
+from bot.settings import Settings, SettingsError
+
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+EXIT_USAGE: Final = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot --offline",
+        description="Run the bot in a simulated Discord with demo plans: no token, no network.",
+    )
+    parser.add_argument(
+        "--run",
+        action="append",
+        metavar="COMMAND",
+        default=[],
+        help='run a command (repeatable), e.g. --run "/plan d"; no page, no console',
+    )
+    parser.add_argument("--no-web", action="store_true", help="console only, no browser page")
+    parser.add_argument("--no-browser", action="store_true", help="serve the page, open no browser")
+    parser.add_argument("--port", type=int, default=None, help="page port (default: a free one)")
+    parser.add_argument(
+        "--api",
+        default=os.environ.get("PLANS_API_URL"),
+        metavar="URL",
+        help="use this Coach Plan API instead of a local demo one",
+    )
+    parser.add_argument(
+        "--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR")
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"python -m bot --offline: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    setup_logging(args.log_level)
+    try:
+        return asyncio.run(_run(args, settings))
+    except KeyboardInterrupt:
+        print("\nStopped.", flush=True)
+        return EXIT_OK
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):  # SIGTERM ends us like Ctrl-C does
+        loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
+    try:
+        async with OfflineWorld(settings, api_url=args.api) as world:
+            if args.run:
+                failures = await run_script(world, args.run, lambda text: print(text, flush=True))
+                return EXIT_FAILED if failures else EXIT_OK
+            console = Console(world)
+            if args.no_web:
+                await console.interact(stdin_lines())
+                return EXIT_OK
+            async with world.page(port=args.port) as preview:
+                _announce(preview.url, open_browser=not args.no_browser)
+                await _console_and_page(console, preview)
+            return EXIT_OK
+    except asyncio.CancelledError:
+        print("\nStopped.", flush=True)
+        return EXIT_OK
+
+
+async def _console_and_page(console: Console, preview: object) -> None:
+    """Run until /quit, or the page's "End preview session"; stdin closing leaves the page up."""
+    page_closed = asyncio.ensure_future(preview.wait_closed())  # type: ignore[attr-defined]
+    console_done = asyncio.ensure_future(console.interact(stdin_lines()))
+    try:
+        done, _ = await asyncio.wait({page_closed, console_done}, return_when="FIRST_COMPLETED")
+        if console_done in done and not console.quit_requested:
+            console.say("(console input ended; the page stays up until Ctrl-C)")
+            await page_closed
+    finally:
+        for task in (page_closed, console_done):
+            task.cancel()
+        await asyncio.gather(page_closed, console_done, return_exceptions=True)
+
+
+def _announce(url: str, *, open_browser: bool) -> None:
+    """The page address goes to this terminal only: it carries the page's secret."""
+    print(f"\nThe simulated Discord is at:\n  {url}\n", flush=True)
+    if open_browser and _has_graphical_browser():
+        with contextlib.suppress(webbrowser.Error):
+            webbrowser.open(url)
+
+
+def _has_graphical_browser() -> bool:
+    """Only on a desktop: a text browser would take over this console."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

@@ -1,0 +1,85 @@
+"""Render what the bot sent for a terminal: title, text, fields, images, footer, privacy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import discord
+
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
+_WIDTH = 88
+
+
+_ESCAPED = re.compile(r"\\([\\*_`~|>#\-\[\]()])")
+
+
+def readable_timestamps(text: str, tz: ZoneInfo) -> str:
+    """Discord's `<t:unix:style>` markup as a local time (or "N ago") a terminal can show."""
+
+    def local(match: re.Match[str]) -> str:
+        when = dt.datetime.fromtimestamp(int(match.group(1)), tz)
+        if match.group(2) == "R":
+            return _ago(dt.datetime.now(tz) - when)
+        return when.strftime("%Y-%m-%d %H:%M %Z")
+
+    return _ESCAPED.sub(r"\1", _TIMESTAMP.sub(local, text))
+
+
+def _ago(delta: dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    future, seconds = seconds < 0, abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            text = f"{n} {unit}{'s' if n != 1 else ''}"
+            break
+    else:
+        text = "moments"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def render_reply(
+    content: str, embeds: Sequence[discord.Embed], *, ephemeral: bool, tz: ZoneInfo
+) -> str:
+    """One bot reply as plain text, marking replies only the user sees."""
+    lines: list[str] = []
+    if ephemeral:
+        lines.append("(only you can see this)")
+    if content:
+        lines.append(readable_timestamps(content, tz))
+    for embed in embeds:
+        lines.extend(_embed_lines(embed, tz))
+    return "\n".join(lines) if lines else "(no visible reply)"
+
+
+def _embed_lines(embed: discord.Embed, tz: ZoneInfo) -> list[str]:
+    out: list[str] = []
+    if embed.title:
+        out += ["", f"== {embed.title} =="]
+    if embed.url:
+        out.append(embed.url)
+    if embed.description:
+        out += _wrap(readable_timestamps(embed.description, tz))
+    for field in embed.fields:
+        value = readable_timestamps(str(field.value), tz)
+        out.append(f"* {field.name}:")
+        out += _wrap(value, indent="    ")
+    if embed.image.url:
+        out.append(f"[image] {embed.image.url}")
+    if embed.thumbnail.url:
+        out.append(f"[thumbnail] {embed.thumbnail.url}")
+    if embed.footer.text:
+        out.append(f"-- {embed.footer.text}")
+    return out
+
+
+def _wrap(text: str, indent: str = "") -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        wrapped = textwrap.wrap(paragraph, _WIDTH, initial_indent=indent, subsequent_indent=indent)
+        lines += wrapped or [indent.rstrip()]
+    return lines

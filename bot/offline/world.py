@@ -1,0 +1,223 @@
+"""The offline world: the real bot in a SimCord guild, with the reference API behind it.
+
+The bot is built by the same factory as a real run (`create_bot`), from the
+same settings (`Settings.from_env`), with three differences that need no
+change to the bot: no token, `PLANS_API_URL` pointing at a local reference
+API with demo data (unless one is given), and connections closed after use,
+since SimCord waits on every pending timer, an idle keep-alive one included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Self, TypeVar
+
+import discord
+import simcord
+from simcord import SetupError
+
+from bot.app import CoachPlansBot, create_bot
+from bot.offline.commandline import CommandCall
+from bot.plans.server import demo_chart_assets, serve
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Above the bot's 8 s reply deadline, so a slow but legitimate fallback still settles.
+SETTLE_TIMEOUT_SECONDS: Final = 12.0
+#: How long a console command waits for a page action (or the reverse) to finish.
+BUSY_WAIT_SECONDS: Final = 30.0
+GUILD_NAME: Final = "Trading Desk"
+CHANNEL_NAME: Final = "coach-plans"
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one command produced: the reply parts, or why there was none."""
+
+    call: CommandCall
+    actor: str
+    content: str = ""
+    embeds: tuple[discord.Embed, ...] = ()
+    ephemeral: bool = False
+    problem: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.problem is not None
+
+
+class OfflineWorld:
+    """A guild with #coach-plans, a moderator and a member, and the real bot in it."""
+
+    def __init__(self, settings: Settings, *, api_url: str | None = None) -> None:
+        self._base_settings = settings
+        self._api_url = api_url
+        self._stack = contextlib.AsyncExitStack()
+        # One action at a time per SimCord world: console commands and page actions
+        # take turns through this lock instead of failing on each other.
+        self.lock = asyncio.Lock()
+        self.assets: dict[str, tuple[str, bytes]] = {}
+        self.preview: Any = None
+
+    async def __aenter__(self) -> Self:
+        try:
+            await self._start()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._stack.aclose()
+
+    async def _start(self) -> None:
+        api_url = self._api_url
+        if api_url is None:
+            folder = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="coach-plans-"))
+            server = await self._stack.enter_async_context(
+                serve(Path(folder) / "coach_plans.db", demo=True)
+            )
+            api_url = server.url
+            self.assets = demo_chart_assets(api_url)
+            log.info("reference API with demo plans on %s", api_url)
+        self.api_url = api_url
+        self.settings = dataclasses.replace(
+            self._base_settings, discord_token=None, plans_api_url=api_url, force_close=True
+        )
+        self.bot: CoachPlansBot = create_bot(self.settings)
+        self.env = env = simcord.Env(
+            self.bot, settle_timeout=SETTLE_TIMEOUT_SECONDS, check_errors=False
+        )
+        _start_clock_at_wall_time(env)
+        await env.start()
+        # Unwound last-in first-out: close the bot (cog_unload closes the client),
+        # shut the world down, then leave its clock.
+        self._stack.enter_context(env.time_context())
+        self._stack.push_async_callback(env.shutdown)
+        self._stack.push_async_callback(self.bot.close)
+        guild = env.create_guild(GUILD_NAME, id=self.settings.dev_guild_id)
+        self.channel = guild.create_text_channel(
+            CHANNEL_NAME, topic="Daily trading plans from our coaches"
+        )
+        mod_role = guild.create_role(
+            self.settings.moderator_role or "Moderator",
+            permissions=discord.Permissions(manage_messages=True),
+        )
+        self.moderator = guild.add_member(
+            env.create_user("morgan", global_name="Morgan (moderator)"), roles=[mod_role]
+        )
+        self.member = guild.add_member(env.create_user("riley", global_name="Riley (member)"))
+        self.actors = {"member": self.member, "moderator": self.moderator}
+        # Let the member *try* /clearcache so the bot's own polite refusal can be seen;
+        # without this override Discord (and SimCord) would hide the command from them.
+        for command in await self.bot.tree.fetch_commands():
+            if command.name == "clearcache":
+                guild.set_command_permissions(command, {self.member: True})
+
+    async def run(self, actor_name: str, call: CommandCall) -> Outcome:
+        """Run one slash command as `actor_name`, waiting for any page action to finish."""
+        actor = self.actors[actor_name]
+        cursor = self.env.error_cursor
+        try:
+            result = await self._exclusive(
+                lambda: actor.slash(self.channel, call.name, **call.options)
+            )
+        except SetupError as exc:
+            return Outcome(call, actor_name, problem=_setup_problem(str(exc), call))
+        except TimeoutError:
+            return Outcome(call, actor_name, problem="the bot did not finish in time")
+        except ValueError as exc:  # SimCord's option errors: a value the command refuses
+            return Outcome(call, actor_name, problem=str(exc))
+        errors = self.env.errors_since(cursor)
+        response = result.response
+        if response is None:
+            problem = "the bot did not answer"
+            if errors:
+                problem += f" ({type(errors[0]).__name__})"
+            return Outcome(call, actor_name, problem=problem)
+        return Outcome(
+            call,
+            actor_name,
+            content=response.content,
+            embeds=tuple(response.embeds),
+            ephemeral=response.ephemeral,
+            problem=f"the bot raised {type(errors[0]).__name__}" if errors else None,
+        )
+
+    async def refresh_page(self) -> None:
+        """Show console actions on an open page (it re-reads state every 500 ms)."""
+        if self.preview is not None:
+            await self._exclusive(self.preview.refresh)
+
+    async def _exclusive(self, action: Callable[[], Awaitable[T]]) -> T:
+        async with asyncio.timeout(BUSY_WAIT_SECONDS):
+            await self.lock.acquire()
+        try:
+            return await action()
+        finally:
+            self.lock.release()
+
+    @contextlib.asynccontextmanager
+    async def page(self, *, port: int | None = None) -> Any:
+        """SimCord's Preview of #coach-plans for both viewers, sharing our lock."""
+        async with self.env.preview(
+            self.channel,
+            viewers=[self.member, self.moderator],
+            layout="channel",
+            assets=self.assets or None,
+            timezone=self.settings.timezone,
+            port=port,
+        ) as preview:
+            _serialize_page_actions(preview, self.lock)
+            self.preview = preview
+            try:
+                yield preview
+            finally:
+                self.preview = None
+
+
+def _serialize_page_actions(preview: Any, lock: asyncio.Lock) -> None:
+    """Make page actions queue behind console commands instead of colliding.
+
+    SimCord allows one operation per world; a page action arriving during a
+    console command is refused and leaves the page needing a reload. Wrapping
+    Preview's action entry point (private, pinned by simcord<3.3) in our lock
+    makes the page wait its turn instead.
+    """
+    original: Callable[[Any, Mapping[str, Any]], Awaitable[Any]] = preview._action
+
+    async def action_in_turn(context_id: Any, body: Mapping[str, Any]) -> Any:
+        async with lock:
+            return await original(context_id, body)
+
+    preview._action = action_in_turn
+
+
+def _start_clock_at_wall_time(env: Any) -> None:
+    """Message times on the page read as today rather than SimCord's 2026-01-01 epoch.
+
+    Cosmetic only (dates of plans come from the real calendar either way); it
+    uses a private attribute, so a SimCord without it is simply left alone.
+    """
+    with contextlib.suppress(AttributeError):
+        env.backend.clock._epoch = dt.datetime.now(dt.UTC)
+
+
+def _setup_problem(message: str, call: CommandCall) -> str:
+    if "not visible" in message:
+        return f"/{call.name} is not available to this user here"
+    if "overlaps" in message:
+        return "another action is running; try again"
+    return message.split("\n", 1)[0]
