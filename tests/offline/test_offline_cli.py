@@ -96,7 +96,7 @@ def test_ctrl_c_stops_cleanly() -> None:
     assert url, "the page address was not printed"
     proc.send_signal(signal.SIGINT)
     try:
-        out, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
         pytest.fail("the offline session did not stop on SIGINT")
