@@ -35,6 +35,8 @@ MAX_REPLY_DEADLINE_SECONDS: Final = 60.0
 REPLY_MARGIN_SECONDS: Final = 0.75
 
 _TOKEN_SHAPE: Final = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+#: Real tokens: a base64 user id, a timestamp part, an HMAC; used to avoid echoing one.
+_TOKEN_LIKE: Final = re.compile(r"[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{20,}")
 _COACH_ID: Final = re.compile(r"[a-z0-9]{1,20}")
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 _FALSE: Final = frozenset({"0", "false", "no", "off"})
@@ -232,9 +234,20 @@ class _Reader:
         try:
             return parse(raw.strip())
         except ValueError as exc:
-            shown = "" if name == "DISCORD_TOKEN" else f" (got {_shorten(raw)})"
+            shown = "" if self._may_be_secret(name, raw) else f" (got {_shorten(raw)})"
             self.problems[name] = f"{exc}{shown}"
             return default
+
+
+    def _may_be_secret(self, name: str, raw: str) -> bool:
+        """Never echo the token, nor a value that looks like one (pasted into the wrong line)."""
+        token = self._environ.get("DISCORD_TOKEN") or ""
+        stripped = raw.strip()
+        return (
+            name == "DISCORD_TOKEN"
+            or _TOKEN_LIKE.search(stripped) is not None
+            or bool(token.strip() and token.strip() in stripped)
+        )
 
 
 def _shorten(raw: str) -> str:

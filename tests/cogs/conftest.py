@@ -14,7 +14,7 @@ shuts the env down and fails the test if the bot raised anything.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import discord
@@ -42,6 +42,7 @@ class World:
     alice: simcord.MemberActor
     bob: simcord.MemberActor
     mod: simcord.MemberActor
+    _error_cursor: int = 0
 
     @property
     def client(self) -> CoachPlanClient:
@@ -58,6 +59,12 @@ class World:
         await old.close()
         await self.env.restart_bot(self.bot)
         return self.bot
+
+    def take_errors(self) -> tuple[BaseException, ...]:
+        """What the bot raised since the last call; teardown fails on any not taken."""
+        errors = self.env.errors_since(self._error_cursor)
+        self._error_cursor = self.env.error_cursor
+        return errors
 
     def sent(self) -> list[dict[str, Any]]:
         """JSON bodies of the bot's replies (interaction callbacks and followups)."""
@@ -81,14 +88,20 @@ MakeWorld = Callable[..., Awaitable[World]]
 async def make_world(plan_server: ContractServer) -> AsyncIterator[MakeWorld]:
     worlds: list[World] = []
 
-    async def make(*, sync: bool = False, dev_guild: bool = False, **overrides: str) -> World:
+    async def make(
+        *,
+        sync: bool = False,
+        dev_guild: bool = False,
+        client_options: Mapping[str, Any] | None = None,
+        **overrides: str,
+    ) -> World:
         assert not worlds, "one SimCord env per test"
         environ = {"PLANS_API_URL": plan_server.url, "PLANS_FORCE_CLOSE": "true"}
         if dev_guild:
             environ["DEV_GUILD_ID"] = str(DEV_GUILD_ID)
         environ.update(overrides)
         settings = Settings.from_env(environ, env_file=None)
-        bot = create_bot(settings, sync=sync)
+        bot = create_bot(settings, sync=sync, client_options=client_options)
         env = simcord.Env(
             bot, settle_timeout=settings.reply_deadline_seconds + SETTLE_MARGIN_SECONDS
         )
@@ -120,7 +133,9 @@ async def make_world(plan_server: ContractServer) -> AsyncIterator[MakeWorld]:
         for body in world.sent():
             assert body.get("allowed_mentions") == {"parse": []}, body
         await world.env.shutdown()
-        world.env.raise_errors()
+        unexpected = world.take_errors()
+        if unexpected:
+            raise ExceptionGroup("the bot raised during the test", list(unexpected))
 
 
 @pytest.fixture

@@ -1,0 +1,271 @@
+"""Rendering without Discord: every embed within Discord's limits, whatever the API sends.
+
+Categories: text cutting; chart URL filtering and links; /plan embeds for
+found / no plan / cached / stale / fallback; /plans at 25 coaches; /cachestats;
+short replies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import discord
+import pytest
+
+from bot.plans import CoachPlan
+from cogs import render
+
+NY = ZoneInfo("America/New_York")
+DAY = dt.date(2024, 11, 9)
+FETCHED = dt.datetime.now(dt.UTC)
+
+
+def a_plan(**changes: object) -> CoachPlan:
+    plan = CoachPlan(
+        coach="d",
+        day=DAY,
+        plan="NVDA bull flag on the daily.",
+        charts=("https://cdn.example.com/a.png",),
+        author="coach_d",
+        created_at="2024-11-09T08:31:02.118223",
+        channel="day-trading",
+        found=True,
+        fetched_at=dt.datetime.now(dt.UTC),
+    )
+    return dataclasses.replace(plan, **changes)  # type: ignore[arg-type]
+
+
+def assert_within_limits(embed: discord.Embed) -> None:
+    """Discord's embed limits, as SimCord and Discord enforce them."""
+    assert len(embed.title or "") <= render.TITLE_LIMIT
+    assert len(embed.description or "") <= render.DESCRIPTION_LIMIT
+    assert len(embed.fields) <= render.FIELD_COUNT_LIMIT
+    for f in embed.fields:
+        assert 0 < len(f.name or "") <= render.FIELD_NAME_LIMIT
+        assert 0 < len(f.value or "") <= render.FIELD_VALUE_LIMIT
+    assert len(embed.footer.text or "") <= render.FOOTER_LIMIT
+    assert len(embed) <= render.EMBED_TOTAL_LIMIT
+
+
+# -- text --------------------------------------------------------------------------
+def test_cut_leaves_short_text_alone() -> None:
+    assert render.cut("short", 10) == "short"
+
+
+def test_cut_ends_on_a_word_with_the_mark_within_the_limit() -> None:
+    text = "alpha beta gamma delta"
+    assert render.cut(text, 14) == "alpha beta…"
+    assert render.cut(text, 14, " [cut]") == "alpha [cut]"
+
+
+def test_cut_splits_one_huge_word_rather_than_dropping_everything() -> None:
+    assert render.cut("x" * 50, 10) == "x" * 9 + "…"
+
+
+def test_cut_with_a_limit_below_the_mark() -> None:
+    assert render.cut("abcdef", 2, "[cut]") == "[c"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0 s"),
+        (59.9, "59 s"),
+        (60, "1 min"),
+        (3599, "59 min"),
+        (3600, "1 h"),
+        (3900, "1 h 5 min"),
+        (86400 * 3, "3 d"),
+    ],
+)
+def test_duration_is_short_and_human(seconds: float, text: str) -> None:
+    assert render.duration(seconds) == text
+
+
+def test_plain_text_cannot_mention_or_format() -> None:
+    assert render.plain("@everyone **bold**", 100) == "@\u200beveryone \\*\\*bold\\*\\*"
+
+
+# -- charts ------------------------------------------------------------------------
+def test_only_http_and_https_chart_urls_survive() -> None:
+    urls = [
+        "https://cdn.example.com/a.png?ex=1",
+        "http://cdn.example.com/b.png",
+        "HTTPS://CDN.EXAMPLE.COM/C.PNG",
+        "javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "ftp://example.com/x.png",
+        "/relative/x.png",
+        "https://",
+        "https://cdn.example.com/with space.png",
+        "https://cdn.example.com/" + "x" * render.URL_LIMIT,
+        "https://cdn.example.com/a.png?ex=1",
+    ]
+    assert render.safe_chart_urls(urls) == urls[:3]
+
+
+def test_extra_charts_are_packed_into_at_most_three_fields_and_the_rest_counted() -> None:
+    urls = [f"https://cdn.example.com/{n}/{'y' * 150}.png" for n in range(40)]
+
+    fields = render.chart_link_fields(urls, first_number=2)
+
+    assert 1 <= len(fields) <= render.MAX_CHART_LINK_FIELDS
+    assert all(len(value) <= render.FIELD_VALUE_LIMIT for _, value in fields)
+    shown = sum(value.count("[Chart ") for _, value in fields)
+    assert fields[-1][1].endswith(f"and {40 - shown} more")
+
+
+def test_a_parenthesis_cannot_break_a_chart_link() -> None:
+    [(_, value)] = render.chart_link_fields(["https://x.example/a_(1).png"], first_number=2)
+    assert value == "[Chart 2](https://x.example/a_%281%29.png)"
+
+
+# -- /plan -------------------------------------------------------------------------
+def test_plan_embed_shows_author_times_channel_and_image() -> None:
+    embed = render.plan_embed(a_plan(edited_at="2024-11-09T10:02:44"), "Day Trading", tz=NY)
+
+    assert embed.title == "Day Trading · Saturday 2024-11-09"
+    assert embed.description == "NVDA bull flag on the daily."
+    fields = {f.name: f.value for f in embed.fields}
+    # 08:31:02 in New York on 2024-11-09 is 13:31:02 UTC.
+    assert fields["Posted"] == "<t:1731159062:f> (<t:1731159062:R>)"
+    assert fields["Edited"] is not None and fields["Edited"].startswith("<t:1731164564:f>")
+    assert fields["Author"] == "coach\\_d" and fields["Channel"] == "\\#day-trading"
+    assert embed.image.url == "https://cdn.example.com/a.png"
+    assert embed.colour == render.COLOUR_PLAN
+
+
+def test_unparseable_timestamps_are_shown_as_text() -> None:
+    embed = render.plan_embed(a_plan(created_at="yesterday-ish"), "Day Trading", tz=NY)
+    assert {f.name: f.value for f in embed.fields}["Posted"] == "yesterday-ish"
+
+
+@pytest.mark.parametrize(
+    ("changes", "footer"),
+    [
+        ({}, "Live from the plan service"),
+        ({"from_cache": True}, "From cache · fetched 0 s ago"),
+        (
+            {"from_cache": True, "stale": True},
+            "Stale copy from 0 s ago: the plan service is not answering",
+        ),
+        (
+            {"found": False, "error": "timeout", "plan": "took too long"},
+            "No answer from the plan service",
+        ),
+    ],
+)
+def test_footer_says_where_the_answer_came_from(changes: dict[str, object], footer: str) -> None:
+    assert render.plan_embed(a_plan(**changes), "Day Trading", tz=NY).footer.text == footer
+
+
+def test_fallback_shows_the_clients_sentence_in_red() -> None:
+    plan = CoachPlan.fallback("d", DAY, "unavailable")
+    embed = render.plan_embed(plan, "Day Trading", tz=NY)
+    assert embed.description == plan.plan and embed.colour == render.COLOUR_DOWN
+    assert not embed.fields and embed.image.url is None
+
+
+def test_no_plan_is_plain_words() -> None:
+    plan = CoachPlan.missing("i", DAY, FETCHED)
+    embed = render.plan_embed(plan, "Intraday", tz=NY)
+    assert (
+        embed.description == "No plan yet: Intraday has not posted a plan for Saturday 2024-11-09."
+    )
+
+
+@pytest.mark.parametrize("length", [0, 1, 4096, 4097, 6000, 10_000, 100_000])
+@pytest.mark.parametrize("charts", [0, 1, 12, 60])
+def test_plan_embed_always_fits_discords_limits(length: int, charts: int) -> None:
+    """However long the plan and however many charts, Discord accepts the embed."""
+    text = ("lorem ipsum dolor " * (length // 18 + 1))[:length]
+    urls = tuple(f"https://cdn.example.com/{n}/{'q' * 200}.png" for n in range(charts))
+    plan = a_plan(
+        plan=text,
+        charts=urls,
+        author="a" * 2000,
+        channel="c" * 2000,
+        created_at="2024-11-09T08:31:02",
+        edited_at="2024-11-09T09:00:00",
+    )
+
+    embed = render.plan_embed(plan, "N" * 100, tz=NY)
+
+    assert_within_limits(embed)
+    if length > render.DESCRIPTION_LIMIT:
+        assert embed.description is not None and embed.description.endswith(render.CUT_MARK)
+
+
+# -- /plans ------------------------------------------------------------------------
+def test_plans_embed_for_25_coaches_with_huge_plans_fits() -> None:
+    names = {f"c{i}": f"Coach number {i} " + "x" * 60 for i in range(25)}
+    plans = {
+        cid: a_plan(coach=cid, plan="word " * 3000, charts=("https://c.example/x.png",) * 5)
+        for cid in names
+    }
+
+    embed = render.plans_embed(plans, names, DAY, tz=NY)
+
+    assert_within_limits(embed)
+    assert len(embed.fields) == 25
+
+
+def test_plans_embed_distinguishes_no_plan_stale_and_down() -> None:
+    names = {"d": "Day Trading", "i": "Intraday", "s": "Swing", "n": "News/Events"}
+    plans = {
+        "d": a_plan(),
+        "i": CoachPlan.missing("i", DAY, FETCHED),
+        "s": a_plan(coach="s", from_cache=True, stale=True),
+        "n": CoachPlan.fallback("n", DAY, "timeout"),
+    }
+
+    embed = render.plans_embed(plans, names, DAY, tz=NY)
+
+    values = {f.name: f.value for f in embed.fields}
+    assert values["Intraday"] == "No plan yet."
+    assert values["Swing"] is not None and "*stale copy*" in values["Swing"]
+    assert values["News/Events"] == "Unavailable right now: the plan service did not answer."
+    assert embed.description == (
+        "2 of 4 coaches posted a plan. The plan service could not answer for 1 of them; "
+        "their lines say so."
+    )
+    assert embed.footer.text is not None and embed.footer.text.startswith("Stale copy")
+
+
+# -- /cachestats and short replies ------------------------------------------------
+def test_stats_embed_before_any_call() -> None:
+    metrics = {
+        "requests": {
+            "total": 0,
+            "cache_hits": 0,
+            "cache_misses": 0,
+            "cache_hit_rate_percent": 0.0,
+            "coalesced": 0,
+            "stale_served": 0,
+            "fallbacks": 0,
+        },
+        "api": {"success": 0, "errors": 0, "retries": 0, "last_error": None},
+        "cache": {"size": 0, "max_size": 100, "ttl_seconds": 3600, "evictions": 0},
+        "breaker": {"state": "closed", "opens": 0, "short_circuited": 0},
+        "deadline_exceeded": 0,
+        "latency_ms": {},
+    }
+
+    embed = render.stats_embed(metrics)
+
+    values = {f.name: f.value for f in embed.fields}
+    assert values["Upstream p50 / p95"] == "no upstream calls yet"
+    assert values["Cache TTL"] == "3600 s · evictions 0"
+    assert_within_limits(embed)
+
+
+def test_rate_limited_text_rounds_up() -> None:
+    assert render.rate_limited_text(0.2) == "You're asking quickly. Please try again in 1 s."
+    assert render.rate_limited_text(12.01) == "You're asking quickly. Please try again in 13 s."
+
+
+def test_bad_input_echo_is_short_and_harmless() -> None:
+    text = render.bad_coach_text("<@&123456789012345678> **" + "z" * 500, {"d": "Day Trading"})
+    assert "<@&123456789012345678>" not in text and "**" not in text and len(text) < 200

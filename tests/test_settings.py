@@ -1,0 +1,191 @@
+"""Settings: defaults, parsing, one test per invalid value, the token kept secret.
+
+Categories: defaults and `.env.example` agree; each variable parses; each bad
+value is named with what is expected; all problems come at once; `.env`
+loading; the token never shows in repr, str, summary or errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Coach, Secret, Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GAbCdE.s3cr3t-t0k3n_value_ABCDEFGHIJKLMNOPQRSTUV"
+
+
+def example_settings() -> dict[str, str]:
+    """The variables `.env.example` sets, as python-dotenv reads them."""
+    from dotenv import dotenv_values
+
+    return {k: v or "" for k, v in dotenv_values(ROOT / ".env.example").items()}
+
+
+def test_env_example_lists_every_setting_with_the_defaults() -> None:
+    """`.env.example` is the documentation: it names every setting and its real default."""
+    example = example_settings()
+    assert Settings.from_env(example, env_file=None) == Settings()
+    env_names = set(example)
+    assert len(env_names) == len(dataclasses.fields(Settings))
+    assert "DISCORD_TOKEN" in env_names and "PLANS_API_URL" in env_names
+
+
+def test_defaults_match_the_issue() -> None:
+    s = Settings.from_env({}, env_file=None)
+    assert s.discord_token is None
+    assert s.plans_api_url == "http://localhost:5000"
+    assert s.reply_deadline_seconds == 8
+    assert s.coach_names == {"d": "Day Trading", "i": "Intraday", "s": "Swing", "n": "News/Events"}
+    assert (s.rate_limit_uses, s.rate_limit_seconds) == (5, 30)
+    assert s.dev_guild_id is None and s.moderator_role is None
+    assert s.force_close is False and s.log_level == "INFO"
+
+
+def test_every_variable_is_read() -> None:
+    s = Settings.from_env(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "PLANS_API_URL": "https://plans.example.com/base",
+            "PLANS_CACHE_TTL_SECONDS": "120",
+            "PLANS_CACHE_MAX_SIZE": "7",
+            "PLANS_TIMEOUT_SECONDS": "2.5",
+            "PLANS_MAX_RETRIES": "1",
+            "REPLY_DEADLINE_SECONDS": "5",
+            "PLANS_TIMEZONE": "Europe/London",
+            "COACHES": " d = Day ,x=Crypto Desk",
+            "DEV_GUILD_ID": "123456789012345678",
+            "MODERATOR_ROLE": "Plan Keepers",
+            "RATE_LIMIT_USES": "3",
+            "RATE_LIMIT_SECONDS": "10",
+            "PLANS_FORCE_CLOSE": "yes",
+            "LOG_LEVEL": "debug",
+        },
+        env_file=None,
+    )
+    assert s.discord_token == Secret(TOKEN)
+    assert s.coaches == (Coach("d", "Day"), Coach("x", "Crypto Desk"))
+    assert s.dev_guild_id == 123456789012345678
+    assert s.log_level == "DEBUG" and s.force_close is True
+    assert s.client_options() == {
+        "api_base_url": "https://plans.example.com/base",
+        "cache_ttl_seconds": 120.0,
+        "max_cache_size": 7,
+        "timeout": 2.5,
+        "max_retries": 1,
+        "timezone": "Europe/London",
+        "coaches": ("d", "x"),
+        "deadline_seconds": 5 - 0.75,
+        "force_close": True,
+    }
+
+
+def test_empty_values_mean_default() -> None:
+    """`DEV_GUILD_ID=` in a `.env` is "none", not an error."""
+    assert Settings.from_env({"DEV_GUILD_ID": "", "PLANS_MAX_RETRIES": "  "}) == Settings()
+
+
+def test_fetch_deadline_leaves_time_to_reply() -> None:
+    """The client gives up before Discord's reply deadline, leaving time to render and send."""
+    assert Settings(reply_deadline_seconds=8).fetch_deadline_seconds == 7.25
+    assert Settings(reply_deadline_seconds=1).fetch_deadline_seconds == 0.5
+
+
+INVALID = [
+    ("DISCORD_TOKEN", "not a token", "three dot-separated parts"),
+    ("DISCORD_TOKEN", f"Bot {TOKEN}", "without the 'Bot ' prefix"),
+    ("PLANS_API_URL", "localhost:5000", "http:// or https://"),
+    ("PLANS_API_URL", "ftp://example.com", "http:// or https://"),
+    ("PLANS_CACHE_TTL_SECONDS", "0", "above 0"),
+    ("PLANS_CACHE_TTL_SECONDS", "an hour", "number of seconds"),
+    ("PLANS_CACHE_TTL_SECONDS", "nan", "number of seconds"),
+    ("PLANS_CACHE_MAX_SIZE", "0", "whole number from 1"),
+    ("PLANS_CACHE_MAX_SIZE", "1.5", "whole number"),
+    ("PLANS_TIMEOUT_SECONDS", "-1", "above 0"),
+    ("PLANS_MAX_RETRIES", "0", "from 1 to 10"),
+    ("PLANS_MAX_RETRIES", "11", "from 1 to 10"),
+    ("REPLY_DEADLINE_SECONDS", "0", "above 0"),
+    ("REPLY_DEADLINE_SECONDS", "61", "at most 60"),
+    ("PLANS_TIMEZONE", "Mars/Olympus", "IANA timezone"),
+    ("PLANS_TIMEZONE", "EST5EDT/../..", "IANA timezone"),
+    ("COACHES", "d", "id=Name pairs"),
+    ("COACHES", "d=Day,d=Again", "unique"),
+    ("COACHES", "D!=Day", "lowercase"),
+    ("COACHES", "d=", "names of 1 to 100"),
+    ("COACHES", ",".join(f"c{i}=Coach {i}" for i in range(26)), "1 to 25"),
+    ("DEV_GUILD_ID", "my-server", "Discord id"),
+    ("DEV_GUILD_ID", "123", "15 to 21 digits"),
+    ("MODERATOR_ROLE", "x" * 101, "at most 100"),
+    ("RATE_LIMIT_USES", "0", "from 1 to 1000"),
+    ("RATE_LIMIT_SECONDS", "-5", "above 0"),
+    ("PLANS_FORCE_CLOSE", "maybe", "true or false"),
+    ("LOG_LEVEL", "LOUD", "DEBUG, INFO"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), INVALID)
+def test_each_invalid_value_is_named_with_what_is_expected(
+    name: str, value: str, expected: str
+) -> None:
+    """The message names the variable and says what it accepts."""
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({name: value}, env_file=None)
+    assert list(caught.value.problems) == [name]
+    assert expected in caught.value.problems[name]
+    assert f"  {name}: " in str(caught.value)
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    """One run tells a person everything to fix in their `.env`."""
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(
+            {"PLANS_API_URL": "nope", "LOG_LEVEL": "LOUD", "COACHES": "x"},
+            require_token=True,
+            env_file=None,
+        )
+    assert set(caught.value.problems) == {"DISCORD_TOKEN", "PLANS_API_URL", "LOG_LEVEL", "COACHES"}
+    assert str(caught.value).startswith("4 settings are missing or invalid:")
+
+
+def test_token_is_required_only_for_a_real_run() -> None:
+    assert Settings.from_env({}, env_file=None).discord_token is None
+    with pytest.raises(SettingsError, match="DISCORD_TOKEN: required"):
+        Settings.from_env({}, require_token=True, env_file=None)
+
+
+def test_token_never_shows_in_repr_str_summary_or_errors() -> None:
+    """Printing or logging the settings cannot leak the token, not even part of it."""
+    s = Settings.from_env({"DISCORD_TOKEN": TOKEN}, env_file=None)
+    assert s.discord_token is not None
+    assert s.discord_token.get_secret_value() == TOKEN
+    shown = [repr(s), str(s), s.summary(), repr(s.discord_token), f"{s.discord_token}"]
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"DISCORD_TOKEN": "Bot " + TOKEN, "LOG_LEVEL": TOKEN}, env_file=None)
+    shown.append(str(caught.value))
+    for text in shown:
+        for part in TOKEN.split("."):
+            assert part not in text
+
+
+def test_dotenv_file_is_read_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`.env` fills in what the process environment does not set."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("PLANS_API_URL=http://plans.internal:5000\nRATE_LIMIT_USES=9\n")
+    for name in ("PLANS_API_URL", "RATE_LIMIT_USES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RATE_LIMIT_USES", "4")
+
+    s = Settings.from_env(env_file=env_file)
+
+    assert s.plans_api_url == "http://plans.internal:5000"
+    assert s.rate_limit_uses == 4
+
+
+def test_settings_are_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Settings().log_level = "DEBUG"  # type: ignore[misc]
