@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-async def serve(bot: CoachPlansBot, runner: Awaitable[None]) -> None:
+async def serve(bot: CoachPlansBot, runner: Awaitable[object]) -> None:
     """Await `runner` until it ends or SIGINT/SIGTERM arrives; close the bot either way.
 
     Closing runs `cog_unload`, which closes the plan client and its session.

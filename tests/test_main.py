@@ -97,8 +97,13 @@ def test_offline_hands_remaining_arguments_to_bot_offline(
 ) -> None:
     """`--offline` imports bot.offline only then and passes the other arguments through."""
     seen: list[list[str]] = []
+
+    def fake_main(argv: list[str]) -> int:
+        seen.append(argv)
+        return 0
+
     fake = types.ModuleType("bot.offline")
-    fake.main = lambda argv: seen.append(argv) or 0  # type: ignore[attr-defined]
+    fake.main = fake_main  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "bot.offline", fake)
 
     assert entry.main(["--offline", "--run", "--no-web", "--no-browser"]) == 0

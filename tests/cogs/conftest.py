@@ -135,7 +135,7 @@ async def make_world(plan_server: ContractServer) -> AsyncIterator[MakeWorld]:
         await world.env.shutdown()
         unexpected = world.take_errors()
         if unexpected:
-            raise ExceptionGroup("the bot raised during the test", list(unexpected))
+            raise BaseExceptionGroup("the bot raised during the test", list(unexpected))
 
 
 @pytest.fixture

