@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
-import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -27,7 +26,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.plans import CoachPlan, CoachPlanClient, InvalidInput
-from cogs import render
+from cogs import options, render
 from cogs.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -39,10 +38,7 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS: Final = discord.AllowedMentions.none()
 ERROR_ID_BYTES: Final = 4
-#: Days offered by the date autocomplete, counting back from today.
-SUGGESTED_DAYS: Final = 7
 LOGGED_OPTION_CHARS: Final = 60
-_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Reply(Exception):
@@ -158,7 +154,7 @@ class CoachPlans(commands.Cog, name="Coach plans"):
 
     @app_commands.command(name="cachestats")
     async def cachestats(self, interaction: Interaction) -> None:
-        """Show the plan cache's hit rate and the plan service's health (only you see it)."""
+        """Show the plan cache's hit rate and the plan service's figures (only you see it)."""
         async with self._replying(interaction):
             embed = render.stats_embed(self.client.get_metrics())
             await interaction.response.send_message(
@@ -199,23 +195,7 @@ class CoachPlans(commands.Cog, name="Coach plans"):
     async def coach_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """Every configured coach matching what was typed (there are at most 25 coaches).
-
-        Unlike RoboDanny's lookups, empty input lists every coach: the list is
-        small and fixed, so it works like a choice menu whose entries come from
-        configuration. The command still validates whatever is sent.
-        """
-        wanted = current.strip().casefold()
-        matches = [
-            (not (cid.startswith(wanted) or name.casefold().startswith(wanted)), cid, name)
-            for cid, name in self.names.items()
-            if wanted in cid or wanted in name.casefold()
-        ]
-        matches.sort(key=lambda match: match[0])  # prefix matches first, else config order
-        return [
-            app_commands.Choice(name=render.cut(f"{name} ({cid})", 100), value=cid)
-            for _, cid, name in matches
-        ][: render.CHOICE_LIMIT]
+        return options.coach_choices(current, self.names)
 
     @plan.autocomplete("date")
     @plans.autocomplete("date")
@@ -223,40 +203,22 @@ class CoachPlans(commands.Cog, name="Coach plans"):
     async def date_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """`today`, `yesterday` and the days before them, matching what was typed."""
-        today = self.client.today()
-        options = [("today", f"today ({today})"), ("yesterday", f"yesterday ({today - _DAY})")]
-        for back in range(2, SUGGESTED_DAYS):
-            day = today - back * _DAY
-            options.append((day.isoformat(), render.day_label(day)))
-        wanted = current.strip().casefold()
-        return [
-            app_commands.Choice(name=name, value=value)
-            for value, name in options
-            if wanted in name.casefold()
-        ][: render.CHOICE_LIMIT]
+        return options.date_choices(current, self.client.today())
 
     # -- helpers -------------------------------------------------------------------
     def _coach(self, value: str) -> str:
-        """A configured coach id from its id or display name, any case."""
-        wanted = value.strip().casefold()
-        for cid, name in self.names.items():
-            if wanted in (cid, name.casefold()):
-                return cid
-        raise Reply(render.bad_coach_text(value, self.names), "bad-input")
+        cid = options.parse_coach(value, self.names)
+        if cid is None:
+            raise Reply(options.bad_coach_text(value, self.names), "bad-input")
+        return cid
 
     def _day(self, value: str | None) -> dt.date:
-        """`today` (the default), `yesterday` or YYYY-MM-DD, in the configured timezone."""
-        today = self.client.today()  # real wall time: SimCord's clock is virtual
-        word = (value or "today").strip().casefold()
-        if word == "today":
-            return today
-        if word == "yesterday":
-            return today - _DAY
-        if _ISO_DAY.fullmatch(word):
-            with contextlib.suppress(ValueError):
-                return dt.date.fromisoformat(word)
-        raise Reply(render.bad_date_text(value or ""), "bad-input")
+        # The client's today(): real wall time in the configured timezone (SimCord's
+        # clock is virtual and starts in 2026).
+        day = options.parse_day(value, self.client.today())
+        if day is None:
+            raise Reply(options.bad_date_text(value or ""), "bad-input")
+        return day
 
     def _check_rate(self, interaction: Interaction) -> None:
         wait = self.limiter.hit(interaction.user.id)
@@ -303,7 +265,7 @@ class CoachPlans(commands.Cog, name="Coach plans"):
             )  # fmt: skip
 
     async def cog_app_command_error(
-        self, interaction: Interaction, error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         """Safety net for errors raised before a body runs (discord.py's own checks)."""
         error_id = new_error_id()
@@ -311,9 +273,6 @@ class CoachPlans(commands.Cog, name="Coach plans"):
         original = getattr(error, "original", error)
         log.error("error %s in /%s", error_id, _command_name(interaction), exc_info=original)
         await answer_privately(interaction, render.error_text(error_id))
-
-
-_DAY: Final = dt.timedelta(days=1)
 
 
 def _command_name(interaction: discord.Interaction[Any]) -> str:

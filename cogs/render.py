@@ -319,25 +319,6 @@ def _latencies(latency: Mapping[str, Mapping[str, float]]) -> str:
 
 
 # -- short replies -----------------------------------------------------------------
-def coach_list(names: Mapping[str, str]) -> str:
-    return ", ".join(f"`{cid}` ({name})" for cid, name in names.items())
-
-
-def bad_coach_text(value: str, names: Mapping[str, str]) -> str:
-    return cut(
-        f"I don't know the coach “{plain(value, 40)}”. Choose one of: {coach_list(names)}.",
-        CONTENT_LIMIT,
-    )
-
-
-def bad_date_text(value: str) -> str:
-    return cut(
-        f"“{plain(value, 40)}” is not a date I understand. Use YYYY-MM-DD (a real calendar "
-        "day, e.g. 2024-11-09), `today` or `yesterday`.",
-        CONTENT_LIMIT,
-    )
-
-
 def rate_limited_text(retry_after: float) -> str:
     return f"You're asking quickly. Please try again in {max(1, math.ceil(retry_after))} s."
 

@@ -15,7 +15,7 @@ import discord
 import pytest
 
 from bot.plans import CoachPlan
-from cogs import render
+from cogs import options, render
 
 NY = ZoneInfo("America/New_York")
 DAY = dt.date(2024, 11, 9)
@@ -267,5 +267,5 @@ def test_rate_limited_text_rounds_up() -> None:
 
 
 def test_bad_input_echo_is_short_and_harmless() -> None:
-    text = render.bad_coach_text("<@&123456789012345678> **" + "z" * 500, {"d": "Day Trading"})
+    text = options.bad_coach_text("<@&123456789012345678> **" + "z" * 500, {"d": "Day Trading"})
     assert "<@&123456789012345678>" not in text and "**" not in text and len(text) < 200
