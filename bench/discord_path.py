@@ -70,7 +70,7 @@ async def measure(url: str, calls: int) -> dict[str, Any]:
     from cogs import render
 
     timers = Timers()
-    render.plan_embed = timers.wrap("render", render.plan_embed)  # type: ignore[method-assign]
+    render.plan_embed = timers.wrap("render", render.plan_embed)
     response_type = discord.InteractionResponse
     response_type.defer = timers.wrap_async("respond", response_type.defer)  # type: ignore[method-assign]
     webhook_type = discord.Webhook

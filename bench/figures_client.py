@@ -84,7 +84,10 @@ async def _async_hits(url: str, sizes: Sizes) -> list[Row]:
         await _time_async(client.fetch_coach_plan, 2000)  # warm-up
         await _time_async(floor_fetch, 2000)
         for round_no in range(sizes.rounds):
-            pair = [(client.fetch_coach_plan, ours), (floor_fetch, floor)]
+            pair: list[tuple[AsyncFetch, list[list[float]]]] = [
+                (client.fetch_coach_plan, ours),
+                (floor_fetch, floor),
+            ]
             for fetch, into in pair if round_no % 2 == 0 else reversed(pair):
                 settle()
                 into.append(await _time_async(fetch, sizes.hits))
@@ -142,7 +145,7 @@ def figure_2(sizes: Sizes) -> list[Row]:
         facade = SyncCoachPlanClient(up.url, force_close=False)
         baseline = SeedClient(up.url)
         hop = _LoopThread()
-        calls = {
+        calls: dict[str, SyncFetch] = {
             "ours": facade.fetch_coach_plan, "seed": baseline.fetch_coach_plan, "hop": hop.hop,
         }  # fmt: skip
         try:

@@ -76,7 +76,13 @@ def _ratio(row: Row) -> str:
     if row.ratio_kind == "diff":
         return f"{row.ratio:+.1f} {row.unit} ({lo:+.1f} to {hi:+.1f})"
     suffix = " faster" if row.ratio_kind == "faster" else ""
-    return f"{row.ratio:.2f}x{suffix} ({lo:.2f}–{hi:.2f})"
+    return f"{_times(row.ratio)}{suffix} ({_times(lo)}–{_times(hi)})"
+
+
+def _times(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}x"
+    return f"{value:.1f}x" if value >= 10 else f"{value:.2f}x"
 
 
 def _ours(row: Row) -> str:
