@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from bench import figures_client, figures_load, figures_system, report
+from bench import figures_client, figures_load, figures_startup, figures_system, report
 from bench.measure import Row, Sizes
 from bench.notes import FIGURES
 from bench.proc import REPO_ROOT
@@ -37,7 +37,7 @@ RUNNERS: Final[dict[str, Figure]] = {
     "6": figures_load.figure_6,
     "7": figures_client.figure_7,
     "8": figures_system.figure_8,
-    "9": figures_system.figure_9,
+    "9": figures_startup.figure_9,
     "10": figures_system.figure_10,
 }
 EXIT_OK: Final = 0

@@ -1,8 +1,7 @@
-"""Figures 8, 9 and 10: memory, start-up and the Discord path, each in fresh processes.
+"""Figures 8 and 10: memory and the Discord path, each measured in fresh processes.
 
 They run apart from the timing figures: memory wants a process with nothing
-else in it, start-up is about new interpreters, and SimCord patches
-`time.monotonic` process-wide.
+else in it, and SimCord patches `time.monotonic` process-wide.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
-import time
 from typing import Any, Final
 
 from bench.measure import (
@@ -27,11 +25,6 @@ from bench.proc import python_command, repo_env
 from bench.upstream import UpstreamProcess
 
 CHILD_TIMEOUT_SECONDS: Final = 300
-OFFLINE_COMMAND: Final = "/plan d"
-PROBE_DISCORD: Final = (
-    "import json, sys, bot.plans; "
-    "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'cogs'))))"
-)
 
 
 def _child_json(*args: str, timeout: float = CHILD_TIMEOUT_SECONDS) -> dict[str, Any]:
@@ -87,73 +80,6 @@ def figure_8(sizes: Sizes) -> list[Row]:
         ),
     ]  # fmt: skip
     return rows
-
-
-# -- figure 9 ----------------------------------------------------------------------------
-def _startup_ms(code: str) -> float:
-    started = time.perf_counter()
-    subprocess.run(python_command("-c", code), env=repo_env(), check=True)
-    return (time.perf_counter() - started) * 1000
-
-
-def figure_9(sizes: Sizes) -> list[Row]:
-    ours_code, floor_code = "import bot.plans", "import aiohttp, async_lru"
-    _startup_ms(ours_code)  # compiled files in place before the timed runs
-    _startup_ms(floor_code)
-    ours: list[float] = []
-    floor: list[float] = []
-    for _ in range(sizes.rounds):
-        pairs: list[tuple[float, float]] = []
-        for _ in range(sizes.startup_runs):
-            pairs.append((_startup_ms(ours_code), _startup_ms(floor_code)))
-        ours.append(median([o for o, _ in pairs]))
-        floor.append(median([f for _, f in pairs]))
-    probe = subprocess.run(
-        python_command("-c", PROBE_DISCORD), env=repo_env(), capture_output=True, text=True
-    )
-    leaked: list[str] = json.loads(probe.stdout) if probe.returncode == 0 else ["(probe failed)"]
-    rows = [
-        ratio_row(
-            "9", 'Start-up: python -c "import bot.plans"', ours, floor, unit="ms",
-            floor_name='python -c "import aiohttp, async_lru"', kind="diff", target=30.0,
-            note=f"median of {sizes.startup_runs} runs per round",
-        ),
-        Row(
-            "9", "Start-up: discord or cogs modules loaded by import bot.plans",
-            float(len(leaked)), "modules", ratio_kind="none", target="0", met=not leaked,
-            rounds=1, note=", ".join(leaked)[:200],
-        ),
-        _offline_row(sizes),
-    ]  # fmt: skip
-    return rows
-
-
-def _offline_row(sizes: Sizes) -> Row:
-    name = f'Start-up: python -m bot --offline --run "{OFFLINE_COMMAND}", end to end'
-    try:
-        missing = importlib.util.find_spec("bot.offline") is None
-    except ImportError as exc:
-        return unavailable("9", name, f"bot.offline cannot be imported ({exc})")
-    if missing:
-        return unavailable("9", name, "bot.offline is not built yet")
-    walls: list[float] = []
-    for _ in range(sizes.slow_rounds):
-        started = time.perf_counter()
-        done = subprocess.run(
-            python_command("-m", "bot", "--offline", "--run", OFFLINE_COMMAND),
-            env=repo_env(),
-            capture_output=True,
-            text=True,
-            timeout=CHILD_TIMEOUT_SECONDS,
-        )
-        if done.returncode != 0:
-            reason = (done.stderr.strip() or done.stdout.strip())[-300:]
-            return unavailable("9", name, f"exit {done.returncode}: {reason}")
-        walls.append((time.perf_counter() - started) * 1000)
-    return absolute_row(
-        "9", name, walls, unit="ms",
-        note="a fresh interpreter, the demo API in-process, SimCord, one /plan, shutdown",
-    )  # fmt: skip
 
 
 # -- figure 10 ---------------------------------------------------------------------------

@@ -49,7 +49,7 @@ class Sizes:
         return cls(
             quick=False, rounds=5, slow_rounds=3, hits=20_000, misses=400, fan_out_keys=100,
             coalesce_calls=1000, breaker_calls=2000, throughput_calls=2000, memory_keys=20_000,
-            startup_runs=6, discord_calls=30, down_timeout_seconds=0.5, seed_sleep_scale=1.0,
+            startup_runs=4, discord_calls=30, down_timeout_seconds=0.5, seed_sleep_scale=1.0,
         )  # fmt: skip
 
 

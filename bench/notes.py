@@ -146,4 +146,85 @@ a hit into the client's share and the cog's own (render + respond).
 """,
 }
 
-MISSED: Final[dict[str, str]] = {}
+MISSED: Final[dict[str, str]] = {
+    "2": """
+The thread hop. Every facade call, a hit included, goes through
+`asyncio.run_coroutine_threadsafe(...).result()`: a coroutine object, a
+`concurrent.futures.Future`, a write to the loop's self-pipe, a wake-up of the
+loop thread, a callback back and a wake-up of the caller. The reference row
+shows the hop alone already costs some 50x a seed-style hit; the cache lookup
+on the loop adds the rest. No tuning of the hop reaches 3x; the fix is to not
+hop on a hit. `SyncCoachPlanClient` can keep a thread-safe snapshot of fresh
+answers, `{(coach, day): (expires_at, cached plan)}`, written on the loop
+thread whenever the client stores an entry (and dropped by `clear_cache`),
+and answer a fresh hit in the calling thread after the same key
+normalisation the async client memoises, counting it in the client's
+metrics; a miss, an expired entry or an entry past its refresh-ahead mark
+still goes to the loop. Measured with a 20-line prototype of that snapshot
+(not shipped): a hit from a plain thread took 0.51 µs at p50 against the
+seed-style client's 1.63 µs, 0.31x, five rounds out of five. It would also
+lift figure 7's 8-thread throughput, which the hop bounds today (one loop
+thread serves every call, so threads add contention, not throughput).
+""",
+    "3": """
+Python work on the miss path beyond what the required behaviour costs. The
+reference rows put the required part (own task, shield, deadline) and
+async-lru's own miss at 1.11-1.13x here, which leaves about 0.12x of budget
+(some 45 µs at a 370 µs floor); the client spends about 0.3x. One-off
+ablations on this machine (the same interleaved method, calling the
+client's internals directly) located it: the transport alone
+(`Upstream.get_json`) 1.05x; `_fetch` without the cache 1.14-1.25x, so parsing
+and building the entry add about 0.10x; async-lru's task and shield over that
++0.10x; `PlanCache` and `client._load` layers +0.05x; `_get` with its
+`asyncio.timeout` +0.04x; in all 1.34-1.44x. Warm microbenchmarks of the parts
+(this machine is slow: `json.loads` of the 330-byte plan takes 7 µs):
+`Entry` building in `_entry` 13.2 µs, of which `dataclasses.replace` for the
+cached copy is 8.4 µs (a positional `CoachPlan(...)` call does it in 4.1 µs)
+and `today()` 1.5 µs (the memoised `_today_iso()` is 0.7 µs);
+`CoachPlan.from_json` 8 µs; the disabled `log.info` line 1 µs. What would fix
+it, in order of effect: (1) build the cached copy with one positional
+constructor call (or hand the same frozen plan to hits and mark `from_cache`
+on the entry, not a copy), and take the day from `_today_iso()`; (2) make
+`from_json` check types in one pass without `_text`/`_optional_text` calls
+per field; (3) in the transport, reuse one `ClientTimeout` while the budget
+is the full `timeout`, return a tuple instead of the `Reply` dataclass, and
+`await resp.read()` when `Content-Length` is known and within the limit
+instead of the `iter_chunked` loop; (4) in the cache, fold `lookup()` and
+`get()` into one `cache_contains` and drop `size` (a `cache_info()` tuple)
+from the insert path. Each part is a few µs warm and 2-3 times that in the
+context of a real request; (1)-(4) together are roughly the 0.15-0.2x to
+remove. With logging at INFO (the bot's default), the per-miss log line is
+formatted and written too, which makes this figure worse in production: DEBUG
+would keep it out of the hot path.
+""",
+    "4": """
+The per-caller deadline timer, and async-lru's per-waiter shield. Each of
+the 1,000 callers enters its own `asyncio.timeout()` (a `TimerHandle` pushed on
+the loop's heap, cancelled on exit) before joining the one load. A one-off
+ablation on this machine (9 interleaved rounds, 20 ms delay, per-caller cost
+= (crowd wall - one miss) / 1,000): async-lru alone 41 µs a caller; async-lru
+plus a per-caller `asyncio.timeout` 61 µs; the client 66 µs; the client's path
+with joiners not arming their own timer 43 µs; 1,000 bare tasks awaiting one
+GET 16 µs. The fix: a caller that joins a load already under way, with a
+deadline no earlier than that load's (always so for default deadlines, since
+it arrives later), awaits the shared load without its own timer: the load is
+already bounded by its own deadline (per-attempt budgets and the leader's
+timeout). `PlanCache` would keep the `deadline_at` of each load in progress
+next to `_loading`; only a joiner with an earlier deadline needs a timer. That
+brings the client to async-lru's own coalescing cost, 2.0-2.8x of one miss
+here (the issue measured 1.9-2.0x on its machine): meeting <= 2.0x on this
+machine also needs coalescing below async-lru's per-waiter `shield` (an outer
+future and a callback per waiter), e.g. joiners waiting on one per-key future
+through `asyncio.wait`, which never cancels what it waits on.
+""",
+    "9": """
+Module execution: this environment sets PYTHONDONTWRITEBYTECODE, and
+without a bytecode cache Python compiles `bot.plans` from source at every
+start (24 ms of `compile` in a profile), while site-packages ship compiled;
+with the cache (any normal install) the difference is well inside the target.
+Of what remains, most is `dataclasses` building six classes (0.8-1.4 ms each
+on this machine), `zoneinfo` (3 ms) and the `sync` facade (1.5 ms). A lazy
+`SyncCoachPlanClient` import (module `__getattr__`) and plain `__slots__`
+classes for `Reply`, `RetryDetails` and `Entry` would cut it further.
+""",
+}
