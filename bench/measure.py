@@ -15,7 +15,7 @@ import statistics
 from collections.abc import Iterator, Sequence
 from typing import Literal
 
-RatioKind = Literal["x", "faster", "diff", "none"]
+RatioKind = Literal["x", "faster", "rate", "diff", "none"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -111,7 +111,8 @@ def ratio_row(
     """A row from per-round values of ours and of its floor, paired by round.
 
     kind "x": ratio ours/floor, met when <= target; "faster": floor/ours, met
-    when >= target; "diff": ours - floor, met when <= target.
+    when >= target; "rate": ours/floor for rates (higher is better), met when >=
+    target; "diff": ours - floor, met when <= target.
     """
     if kind == "faster":
         ratios = [f / o for o, f in zip(ours, floor, strict=True)]
@@ -123,7 +124,7 @@ def ratio_row(
     met: bool | None = None
     target_text = "report"
     if target is not None:
-        if kind == "faster":
+        if kind in ("faster", "rate"):
             met, target_text = value >= target, f">= {target:g}x"
         elif kind == "diff":
             met, target_text = value <= target, f"<= +{target:g} {unit}"

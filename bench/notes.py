@@ -115,7 +115,7 @@ Cache-hit calls per second. One loop: 100 tasks, each looping over
 `fetch_coach_plan` on one of 4 cached keys, against the same 100 tasks calling
 an `@alru_cache` function. Threads: 8 threads through one
 `SyncCoachPlanClient`, against 8 threads sharing one seed-style client. The
-ratio is the floor's rate over ours (how many times more calls the floor makes).
+ratio is our rate as a fraction of the floor's (1 would match it).
 """,
     "8": """
 20,000 distinct keys (4 coaches x 5,000 days, 10 at a time) through a client

@@ -75,7 +75,9 @@ def _ratio(row: Row) -> str:
     lo, hi = row.ratio_range or (row.ratio, row.ratio)
     if row.ratio_kind == "diff":
         return f"{row.ratio:+.1f} {row.unit} ({lo:+.1f} to {hi:+.1f})"
-    suffix = " faster" if row.ratio_kind == "faster" else ""
+    suffix = {"faster": " faster", "rate": " the floor's rate"}.get(row.ratio_kind, "")
+    if row.ratio_kind == "faster" and row.ratio < 1:
+        suffix = " as fast"
     return f"{_times(row.ratio)}{suffix} ({_times(lo)}–{_times(hi)})"
 
 
@@ -127,7 +129,7 @@ def markdown(rows: Sequence[Row], info: dict[str, Any]) -> str:
         f"- Packages: {packages}\n"
         f"- Commit: {info['commit']} (plus any uncommitted changes in the working tree)",
         "## Results\n\n" + table(rows),
-        "## The figures\n",
+        "## The figures",
     ]
     missed = {row.fig for row in rows if row.met is False}
     for fig, title in FIGURES.items():
