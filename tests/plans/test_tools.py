@@ -1,0 +1,373 @@
+"""Agent tools: plain-text answers on one shared client, and the same as LangChain tools.
+
+Categories: the text of each kind of answer (plan, no plan, stale, API down),
+input an agent gets wrong (unknown coach, impossible date, `today`/`yesterday`),
+configuration from the environment, the shared client's life, and LangChain.
+Tests are synchronous: the shared client blocks, so the server runs in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.plans import SyncCoachPlanClient, tools
+from bot.plans.tools import all_plans_text, coach_plan_text
+from tests.conftest import NOW
+from tests.contract_server import ContractServer
+
+ENV_VARS = (
+    "PLANS_API_URL",
+    "PLANS_CACHE_TTL_SECONDS",
+    "PLANS_CACHE_MAX_SIZE",
+    "PLANS_TIMEOUT_SECONDS",
+    "PLANS_MAX_RETRIES",
+    "PLANS_TIMEZONE",
+    "COACHES",
+)
+CHART = "https://cdn.example.com/attachments/1/2/nvda-daily.png?ex=1&hm=2"
+
+
+@pytest.fixture(autouse=True)
+def clean_shared_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts from an unset environment and no shared client, and leaves none."""
+    for var in ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    tools.reset()
+    yield
+    tools.reset()
+
+
+@pytest.fixture
+def server(threaded_plan_server: ContractServer, monkeypatch: pytest.MonkeyPatch) -> ContractServer:
+    """The contract server, named by PLANS_API_URL as an agent's environment would."""
+    monkeypatch.setenv("PLANS_API_URL", threaded_plan_server.url)
+    monkeypatch.setenv("PLANS_MAX_RETRIES", "1")
+    return threaded_plan_server
+
+
+# -- the text of each answer ----------------------------------------------------------
+def test_plan_text_names_coach_day_author_times_plan_and_charts(server: ContractServer) -> None:
+    """An LLM gets every fact of a plan, labelled, in plain text."""
+    server.add_plan(
+        "d", "2024-11-08", "NVDA bull flag.", charts=[CHART], edited_at="2024-11-08T10:02:44"
+    )
+    assert coach_plan_text("d", "2024-11-08") == "\n".join(
+        [
+            "Plan of the Day Trading coach (d) for 2024-11-08 (Friday)",
+            "Author: coach_d_handle",
+            "Posted: 2024-11-08 08:31; edited 2024-11-08 10:02 (plan service's local time)",
+            "Plan:",
+            "NVDA bull flag.",
+            "Charts (1):",
+            f"- {CHART}",
+        ]
+    )
+
+
+def test_missing_plan_is_one_plain_sentence(server: ContractServer) -> None:
+    """The API's 200 "No plan available" form reads as a sentence, not as a plan."""
+    assert coach_plan_text("s", "2024-11-08") == (
+        "No plan from the Swing coach (s) for 2024-11-08 (Friday)."
+    )
+
+
+def test_all_plans_text_has_a_section_per_coach(server: ContractServer) -> None:
+    """/all: a count first, then every configured coach, posted or not."""
+    server.add_plan("d", "2024-11-08", "Day plan.", charts=[])
+    server.add_plan("n", "2024-11-08", "CPI at 8:30.")
+    text = all_plans_text("2024-11-08")
+    sections = text.split("\n\n")
+    assert sections[0] == "Coach plans for 2024-11-08 (Friday): 2 of 4 coaches posted a plan."
+    assert sections[1].startswith("Plan of the Day Trading coach (d)")
+    assert "Charts: none" in sections[1]
+    assert sections[2] == "No plan from the Intraday coach (i) for 2024-11-08 (Friday)."
+    assert sections[3] == "No plan from the Swing coach (s) for 2024-11-08 (Friday)."
+    assert sections[4].startswith("Plan of the News/Events coach (n)")
+
+
+def test_stale_plan_says_so_and_how_old(server: ContractServer) -> None:
+    """When the API fails, the last copy is shown with its age, so the agent can weigh it."""
+    twelve_minutes_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=12)
+    tools.configure(now=lambda: twelve_minutes_ago)
+    server.add_plan("d", "2024-11-08", "NVDA bull flag.")
+    coach_plan_text("d", "2024-11-08")
+    tools.get_client().clear_cache()
+    server.fail("status", status=503, endpoint="plan")
+
+    text = coach_plan_text("d", "2024-11-08").splitlines()
+
+    assert text[0] == "Plan of the Day Trading coach (d) for 2024-11-08 (Friday)"
+    assert text[1] == (
+        "Note: the plan service is not answering, so this is the last copy we have, "
+        "fetched 12 minutes ago; it may have changed since."
+    )
+    assert "NVDA bull flag." in text
+
+
+def test_api_down_is_a_sentence_without_the_url(
+    unused_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing listening: a clear sentence, no exception, and no address for the LLM to echo."""
+    monkeypatch.setenv("PLANS_API_URL", f"http://127.0.0.1:{unused_port}")
+    monkeypatch.setenv("PLANS_MAX_RETRIES", "1")
+
+    one = coach_plan_text("d", "2024-11-08")
+    every = all_plans_text("2024-11-08")
+
+    assert one == (
+        "Could not get the plan of the Day Trading coach (d) for 2024-11-08 (Friday): "
+        "the plan service is unavailable right now. Try again in a few minutes."
+    )
+    assert every == (
+        "Could not get the coach plans for 2024-11-08 (Friday): "
+        "the plan service is unavailable right now. Try again in a few minutes."
+    )
+    for text in (one, every):
+        assert "127.0.0.1" not in text
+        assert str(unused_port) not in text
+
+
+# -- input an agent gets wrong --------------------------------------------------------
+def test_unknown_coach_lists_the_coaches(server: ContractServer) -> None:
+    """The answer says what is accepted, and no request is spent on it."""
+    assert coach_plan_text("x", "2024-11-08") == (
+        "Unknown coach 'x'. Use one of: d (Day Trading), i (Intraday), s (Swing), n (News/Events)."
+    )
+    assert server.requests_to("plan") == 0
+
+
+@pytest.mark.parametrize("date", ["2024-13-45", "2024-02-30", "next tuesday", "11/08/2024"])
+def test_impossible_date_says_what_is_accepted(server: ContractServer, date: str) -> None:
+    """A date the client refuses becomes a sentence naming the accepted forms, for both tools."""
+    expected = (
+        f"Invalid date {date!r}. Use a calendar date as YYYY-MM-DD (for example 2024-11-08), "
+        "'today' or 'yesterday'."
+    )
+    assert coach_plan_text("d", date) == expected
+    assert all_plans_text(date) == expected
+    assert server.requests_to("plan") == server.requests_to("all") == 0
+
+
+def test_today_and_yesterday_in_the_clients_timezone(server: ContractServer) -> None:
+    """Agents say `today`/`yesterday`; both resolve in New York time, like no date at all."""
+    tools.configure(now=lambda: NOW)  # 2024-11-09 09:00 in New York
+    server.add_plan("d", "2024-11-09", "Saturday plan.")
+    server.add_plan("d", "2024-11-08", "Friday plan.")
+
+    assert "Saturday plan." in coach_plan_text("d", "today")
+    assert "Saturday plan." in coach_plan_text("d")
+    assert "Friday plan." in coach_plan_text("d", " Yesterday ")
+    assert all_plans_text("yesterday").startswith("Coach plans for 2024-11-08 (Friday)")
+
+
+@pytest.mark.parametrize("coach", ["d", "D", "Day Trading", "day trading", "coach_d"])
+def test_coach_by_id_name_or_api_spelling(server: ContractServer, coach: str) -> None:
+    """An LLM may name the coach as people do or as the API does."""
+    server.add_plan("d", "2024-11-08", "NVDA bull flag.")
+    assert "NVDA bull flag." in coach_plan_text(coach, "2024-11-08")
+
+
+# -- configuration ----------------------------------------------------------------------
+def test_environment_configures_the_shared_client(
+    server: ContractServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent reads the bot's variable names, including the coach list and its names."""
+    monkeypatch.setenv("PLANS_CACHE_TTL_SECONDS", "60")
+    monkeypatch.setenv("PLANS_CACHE_MAX_SIZE", "7")
+    monkeypatch.setenv("PLANS_TIMEZONE", "Asia/Tokyo")
+    monkeypatch.setenv("COACHES", "d=Momentum,s=Swing")
+    server.add_plan("d", "2024-11-08", "NVDA bull flag.")
+
+    client = tools.get_client()
+
+    assert client.client.api_base_url == server.url
+    assert client.client.timezone == "Asia/Tokyo"
+    assert client.client.coaches == ("d", "s")
+    cache = client.get_metrics()["cache"]
+    assert (cache["ttl_seconds"], cache["max_size"]) == (60.0, 7)
+    assert coach_plan_text("d", "2024-11-08").startswith("Plan of the Momentum coach (d)")
+    assert coach_plan_text("i", "2024-11-08") == (
+        "Unknown coach 'i'. Use one of: d (Momentum), s (Swing)."
+    )
+
+
+def test_invalid_variables_are_named_in_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every bad variable is named with what it expects; the tools answer with that sentence."""
+    monkeypatch.setenv("PLANS_API_URL", "ftp://user:secret@example.com")
+    monkeypatch.setenv("PLANS_CACHE_TTL_SECONDS", "soon")
+    monkeypatch.setenv("PLANS_MAX_RETRIES", "0")
+
+    with pytest.raises(tools.ToolConfigError) as caught:
+        tools.get_client()
+
+    message = str(caught.value)
+    assert message == (
+        "Coach plan tools are misconfigured: "
+        "PLANS_API_URL must be an http:// or https:// base URL such as http://localhost:5000. "
+        "PLANS_CACHE_TTL_SECONDS must be a number of seconds above 0 (got 'soon'). "
+        "PLANS_MAX_RETRIES must be a whole number from 1 to 10 (got '0')."
+    )
+    assert "secret" not in message
+    assert coach_plan_text("d") == message
+    assert all_plans_text() == message
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "expected"),
+    [
+        ("PLANS_CACHE_MAX_SIZE", "0", "a whole number from 1 to 100000"),
+        ("PLANS_TIMEOUT_SECONDS", "301", "a number of seconds above 0 and at most 300"),
+        ("PLANS_TIMEOUT_SECONDS", "nan", "a number of seconds above 0 and at most 300"),
+        ("PLANS_CACHE_TTL_SECONDS", "-5", "a number of seconds above 0"),
+        ("PLANS_TIMEZONE", "Mars/Olympus", "an IANA timezone name such as America/New_York"),
+        ("COACHES", "d,s", "comma-separated id=Name pairs such as d=Day Trading,s=Swing"),
+    ],
+)
+def test_each_variable_says_what_it_expects(
+    monkeypatch: pytest.MonkeyPatch, var: str, value: str, expected: str
+) -> None:
+    """The sentence names the variable, what it accepts and what it got."""
+    monkeypatch.setenv(var, value)
+    assert coach_plan_text("d") == (
+        f"Coach plan tools are misconfigured: {var} must be {expected} (got {value!r})."
+    )
+
+
+def test_configure_overrides_a_bad_variable(
+    server: ContractServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An app that passes a setting in code is not stopped by that variable being wrong."""
+    monkeypatch.setenv("PLANS_TIMEZONE", "Mars/Olympus")
+    client = tools.configure(timezone="Europe/London", coach_names={"d": "Scalping"})
+    assert client.client.timezone == "Europe/London"
+    server.add_plan("d", "2024-11-08")
+    assert coach_plan_text("d", "2024-11-08").startswith("Plan of the Scalping coach (d)")
+
+
+# -- the shared client ------------------------------------------------------------------
+def test_one_shared_client_even_when_threads_race(server: ContractServer) -> None:
+    """Eight threads asking at once get one client; reset() closes it and the next is new."""
+    barrier = threading.Barrier(8)
+
+    def first_use(_: int) -> SyncCoachPlanClient:
+        barrier.wait()
+        return tools.get_client()
+
+    with ThreadPoolExecutor(8) as pool:
+        clients = set(pool.map(first_use, range(8)))
+    assert len(clients) == 1
+    (old,) = clients
+
+    tools.reset()
+
+    with pytest.raises(RuntimeError, match="closed"):
+        old.fetch_coach_plan("d", "2024-11-08")
+    assert tools.get_client() is not old
+
+
+def test_configure_replaces_and_closes_the_old_client(server: ContractServer) -> None:
+    """Apps and tests swap the shared client; the replaced one does not linger."""
+    old = tools.get_client()
+    new = tools.configure(cache_ttl_seconds=5)
+    assert tools.get_client() is new is not old
+    with pytest.raises(RuntimeError, match="closed"):
+        old.get_metrics()
+
+
+def test_a_call_cut_short_by_reset_answers_with_a_sentence(server: ContractServer) -> None:
+    """reset() while a call waits to retry: that call says so instead of raising."""
+    waiting = threading.Event()
+
+    async def stuck_backoff(seconds: float) -> None:
+        waiting.set()
+        await asyncio.Event().wait()
+
+    tools.configure(max_retries=2, sleep=stuck_backoff)
+    server.fail("status", status=503, endpoint="plan")
+    answers: list[str] = []
+    caller = threading.Thread(target=lambda: answers.append(coach_plan_text("d", "2024-11-08")))
+    caller.start()
+    assert waiting.wait(10)
+
+    tools.reset()
+    caller.join(10)
+
+    assert answers == [tools.REPLACED_TEXT]
+
+
+def test_shared_client_is_closed_at_exit() -> None:
+    """A script that never closes the client still exits with its loop thread stopped."""
+    code = (
+        "import atexit, threading\n"
+        "atexit.register(lambda: print(sorted(t.name for t in threading.enumerate())))\n"
+        "from bot.plans import tools\n"
+        "tools.get_client()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "['MainThread']"
+
+
+def test_importing_tools_loads_neither_discord_nor_langchain() -> None:
+    """Agents without the `agents` extra, or without discord.py, can import the tools."""
+    code = (
+        "import sys, bot.plans.tools\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'discord', 'langchain_core'}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"
+
+
+# -- LangChain --------------------------------------------------------------------------
+def test_langchain_tools_have_names_descriptions_and_typed_args() -> None:
+    """A model sees two tools whose arguments are typed and described."""
+    plan_tool, all_tool = tools.get_langchain_tools()
+
+    assert (plan_tool.name, all_tool.name) == ("coach_plan", "all_coach_plans")
+    assert "one trading coach's plan" in plan_tool.description
+    assert "every trading coach's plan" in all_tool.description
+    schema = plan_tool.tool_call_schema.model_json_schema()  # type: ignore[union-attr]
+    assert schema["required"] == ["coach"]
+    assert "d (Day Trading)" in schema["properties"]["coach"]["description"]
+    assert "'yesterday'" in schema["properties"]["date"]["description"]
+    assert list(all_tool.args) == ["date"]
+
+
+def test_langchain_tools_answer_through_invoke(server: ContractServer) -> None:
+    """invoke/ainvoke, as an agent executor calls them, give the same text as the functions."""
+    server.add_plan("d", "2024-11-08", "NVDA bull flag.")
+    plan_tool, all_tool = tools.get_langchain_tools()
+
+    text = plan_tool.invoke({"coach": "d", "date": "2024-11-08"})
+    assert text == coach_plan_text("d", "2024-11-08")
+    assert all_tool.invoke({"date": "2024-11-08"}).startswith(
+        "Coach plans for 2024-11-08 (Friday): 1 of 4 coaches posted a plan."
+    )
+    # ainvoke runs the blocking function in a worker thread, off the agent's loop.
+    assert asyncio.run(plan_tool.ainvoke({"coach": "d", "date": "2024-11-08"})) == text
+    assert plan_tool.invoke({"coach": "q", "date": "2024-11-08"}).startswith("Unknown coach")
+
+
+def test_langchain_argument_errors_come_back_as_text() -> None:
+    """Arguments the schema rejects are answered with what the tool takes, not raised."""
+    plan_tool, _ = tools.get_langchain_tools()
+    answer = plan_tool.invoke({"date": "2024-11-08"})
+    assert answer.startswith("Invalid arguments. coach_plan takes `coach` (one of: d (Day")
+
+
+def test_langchain_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without langchain-core, asking for the tools says which extra to install."""
+    monkeypatch.setitem(sys.modules, "langchain_core.tools", None)
+    with pytest.raises(ImportError, match=r"pip install 'coach-plans-bot\[agents\]'"):
+        tools.get_langchain_tools()
