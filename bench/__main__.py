@@ -4,6 +4,7 @@
     python -m bench --quick         smoke run for CI: small sizes, writes to a temp dir
     python -m bench --only 1 3      some figures only (also to a temp dir unless --out)
     python -m bench --out DIR       write benchmarks.md and results.json into DIR
+    python -m bench --render        rewrite docs/benchmarks.md from bench/results.json
 
 Only a full run of every figure without --out replaces the committed files.
 Exit codes: 0 every figure ran, 1 a figure failed (its row says how), 2 usage.
@@ -53,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--only", nargs="+", choices=list(RUNNERS), metavar="FIG", help="run these figures only"
     )
+    parser.add_argument(
+        "--render", action="store_true", help="measure nothing: re-render the committed results"
+    )
     return parser
 
 
@@ -76,6 +80,14 @@ def run(figures: Sequence[str], sizes: Sizes) -> tuple[list[Row], bool]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.render:
+        results = REPO_ROOT / "bench" / "results.json"
+        rows, info = report.load(results)
+        md = (args.out or REPO_ROOT / "docs") / "benchmarks.md"
+        md.parent.mkdir(parents=True, exist_ok=True)
+        md.write_text(report.markdown(rows, info))
+        print(f"wrote {md} from {results}", file=sys.stderr)
+        return EXIT_OK
     # Retries log at WARNING; the API-down figure would print dozens of them.
     logging.basicConfig(level=logging.ERROR)
     sizes = Sizes.for_run(quick=args.quick)

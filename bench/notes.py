@@ -2,8 +2,8 @@
 
 `MISSED[fig]` is printed only while a target of that figure is missed; it
 names what limits the figure and the change that would fix it, with the
-evidence measured for it (see the ablation notes, which are one-off
-measurements on the same machine, not part of the generated table).
+evidence measured for it: one-off ablations and microbenchmarks run on the same
+machine when the note was written (2026-11-25), not part of the generated table.
 """
 
 from __future__ import annotations
@@ -108,14 +108,17 @@ fresh client (breaker closed), which retries with full-jitter backoff
 sleeps 1 s then 2 s. Breaker open: the same client once its breaker has opened
 (5 failures in a row), 2,000 calls timed one by one; the answer is the
 fallback, produced without touching the network. Never answers: a server
-process that accepts and reads the request but never replies.
+process that accepts and reads the request but never replies. The first-call
+times vary from round to round by design: the backoff is random (full jitter).
 """,
     "7": """
 Cache-hit calls per second. One loop: 100 tasks, each looping over
 `fetch_coach_plan` on one of 4 cached keys, against the same 100 tasks calling
 an `@alru_cache` function. Threads: 8 threads through one
 `SyncCoachPlanClient`, against 8 threads sharing one seed-style client. The
-ratio is our rate as a fraction of the floor's (1 would match it).
+ratio is our rate as a fraction of the floor's (1 would match it). The
+threads' rate is bounded by the facade's thread hop (figure 2): every call is
+served by the one loop thread, so more threads add contention, not calls.
 """,
     "8": """
 20,000 distinct keys (4 coaches x 5,000 days, 10 at a time) through a client
@@ -128,11 +131,19 @@ latency percentiles of `get_metrics()` come from a window of at most 1,024
 samples per endpoint, whatever the number of calls.
 """,
     "9": """
-Fresh interpreters, timed from the parent: `python -c "import bot.plans"`
-against `python -c "import aiohttp, async_lru"` (median of 6 runs per round,
-interleaved), and a probe that lists any `discord` or `cogs` module loaded by
-`import bot.plans` (there must be none). End to end: `python -m bot --offline
---run "/plan d"` (its own demo API, SimCord, one command, shutdown), reported.
+Fresh interpreters: `python -c "import bot.plans"` against `python -c "import
+aiohttp, async_lru"`, 4 runs a side per round, alternating which goes first.
+The targeted row is the import itself, timed with `perf_counter` inside each
+interpreter, with bytecode cached (`PYTHONPYCACHEPREFIX` in a temporary
+folder, as after any install); the wall time of the whole command is reported
+from the same runs. Differences are taken run by run against the floor run
+next to it (the median of those pairs), so they can differ from the
+difference of the two medians shown. This environment sets
+`PYTHONDONTWRITEBYTECODE`, under which `bot.plans` is compiled from source at
+every start while site-packages ship compiled: that row is reported as well.
+A probe lists any `discord` or `cogs` module that `import bot.plans` loads
+(there must be none). End to end: `python -m bot --offline --run "/plan d"`
+(its own demo API, SimCord, one command, shutdown), reported.
 """,
     "10": """
 The real bot, built by `create_bot(Settings.from_env({...}))` as `python -m
@@ -141,7 +152,9 @@ bot` builds it (connections closed after use, as offline), in SimCord
 `member.slash(channel, "plan", coach="d", date=...)` is timed on a hit (one
 cached day) and on a miss (a new day each time), 30 of each per round, against
 `/cachestats`, a command that fetches nothing: SimCord's own cost of one
-command. Timers wrapped around the client's `fetch_coach_plan`,
+command, about 50 ms here, which is its settle loop's `idle=0.05` polling
+interval (it waits for the bot's tasks to finish before an actor verb returns),
+not the bot. Timers wrapped around the client's `fetch_coach_plan`,
 `render.plan_embed` and the two Discord calls (`defer`, followup `send`) split
 a hit into the client's share and the cog's own (render + respond). The
 client's share here is one cold call per command (after SimCord's own work,

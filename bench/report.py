@@ -55,6 +55,18 @@ def write(md_path: Path, json_path: Path, rows: Sequence[Row], info: dict[str, A
     md_path.write_text(markdown(rows, info))
 
 
+def load(json_path: Path) -> tuple[list[Row], dict[str, Any]]:
+    """Rows and machine info back from a results.json (to re-render after editing notes)."""
+    data = json.loads(json_path.read_text())
+    rows = []
+    for raw in data["rows"]:
+        for key in ("ratio_range", "ours_range"):
+            if raw.get(key) is not None:
+                raw[key] = tuple(raw[key])
+        rows.append(Row(**raw))
+    return rows, data["machine"]
+
+
 def _number(value: float | None, unit: str = "") -> str:
     if value is None:
         return "—"
@@ -118,6 +130,19 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def summary(rows: Sequence[Row]) -> str:
+    judged = [row for row in rows if row.met is not None]
+    missed = [row for row in judged if not row.met]
+    figures = sorted({row.fig for row in missed}, key=int)
+    text = f"Targets met: {len(judged) - len(missed)} of {len(judged)}."
+    if missed:
+        text += f" Missed in figure(s) {', '.join(figures)}; see the notes below for why."
+    absent = sorted({row.fig for row in rows if row.ours is None}, key=int)
+    if absent:
+        text += f" Not available here: figure(s) {', '.join(absent)}."
+    return text
+
+
 def markdown(rows: Sequence[Row], info: dict[str, Any]) -> str:
     packages = ", ".join(f"{k} {v}" for k, v in info["packages"].items())
     parts = [
@@ -128,7 +153,7 @@ def markdown(rows: Sequence[Row], info: dict[str, Any]) -> str:
         f"{info['platform']}\n"
         f"- Packages: {packages}\n"
         f"- Commit: {info['commit']} (plus any uncommitted changes in the working tree)",
-        "## Results\n\n" + table(rows),
+        "## Results\n\n" + summary(rows) + "\n\n" + table(rows),
         "## The figures",
     ]
     missed = {row.fig for row in rows if row.met is False}
