@@ -1,0 +1,100 @@
+"""A real browser on the offline page: headless Chromium shows what the bot answered.
+
+Needs Debian's `chromium` (.ci/run installs it); skipped where it is missing.
+Writes docs/offline-preview.png, the screenshot under the README's commands.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "docs" / "offline-preview.png"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The flags this machine needs: no sandbox as root, and no background traffic off loopback.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars", "--window-size=1280,900", "--virtual-time-budget=8000"]  # fmt: skip
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+
+
+def chromium(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args, url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+
+def read_until(stream: object, marker: str, timeout: float = 60) -> str:
+    """Read the child's output until `marker` (a prompt has no newline: read raw bytes)."""
+    fd = stream.fileno()  # type: ignore[attr-defined]
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker.encode() not in seen:
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([fd], [], [], max(0.0, left))
+        if not ready:
+            pytest.fail(f"never saw {marker!r} in:\n{seen.decode(errors='replace')}")
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            pytest.fail(f"output ended before {marker!r}:\n{seen.decode(errors='replace')}")
+        seen += chunk
+    return seen.decode(errors="replace")
+
+
+def test_page_shows_the_plan_run_from_the_console() -> None:
+    """/plan d typed in the console shows up, with its text, on the page in Chromium."""
+    from bot.plans.server.demo import demo_rows
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PLANS_API_URL", "DISCORD_TOKEN")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--offline", "--no-browser"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        banner = read_until(proc.stdout, "member> ")
+        url = next(w for w in banner.split() if w.startswith("http://127.0.0.1:"))
+        proc.stdin.write("/plan d\n")
+        proc.stdin.flush()
+        reply = read_until(proc.stdout, "-- Live")
+        today = next(line for line in reply.splitlines() if line.startswith("== Day Trading"))
+        day = today.split()[-2]
+        texts = [r["plan"] for r in demo_rows() if r["coach"] == "d" and r["date"] == day]
+        assert texts, f"no demo plan of coach d on {day}"
+
+        dom = chromium(url, "--dump-dom").stdout
+        assert texts[0][:60] in dom, "the page does not show the plan"
+        assert "Day Trading" in dom
+
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        shot = chromium(url, f"--screenshot={SCREENSHOT}")
+        assert SCREENSHOT.is_file() and SCREENSHOT.stat().st_size > 10_000, shot.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0
