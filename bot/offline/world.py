@@ -37,6 +37,7 @@ SETTLE_TIMEOUT_SECONDS: Final = 12.0
 BUSY_WAIT_SECONDS: Final = 30.0
 GUILD_NAME: Final = "Trading Desk"
 CHANNEL_NAME: Final = "coach-plans"
+BOT_NAME: Final = "Coach Plans"
 T = TypeVar("T")
 
 
@@ -107,6 +108,8 @@ class OfflineWorld:
         self._stack.enter_context(env.time_context())
         self._stack.push_async_callback(env.shutdown)
         self._stack.push_async_callback(self.bot.close)
+        if self.bot.user is not None:  # SimCord's bot user is "TestBot"; show ours
+            await self.bot.user.edit(username=BOT_NAME)
         guild = env.create_guild(GUILD_NAME, id=self.settings.dev_guild_id)
         self.channel = guild.create_text_channel(
             CHANNEL_NAME, topic="Daily trading plans from our coaches"

@@ -10,6 +10,7 @@ refuses with RuntimeError instead.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import threading
 from collections.abc import Callable, Coroutine
@@ -66,7 +67,11 @@ class SyncCoachPlanClient:
             )
         if self._closed:
             raise RuntimeError("this SyncCoachPlanClient is closed")
-        return asyncio.run_coroutine_threadsafe(coro_fn(), self._loop).result()
+        try:
+            return asyncio.run_coroutine_threadsafe(coro_fn(), self._loop).result()
+        except concurrent.futures.CancelledError:
+            # close() from another thread cancelled this call's fetch.
+            raise RuntimeError("SyncCoachPlanClient was closed during this call") from None
 
     def fetch_coach_plan(
         self, coach: str, date: str | dt.date | None = None, *, deadline: float | None = None
