@@ -60,7 +60,8 @@ class PlanCache(Generic[T]):
         self._clock = clock
         self.maxsize = maxsize
         self._seeds: dict[Key, Entry[T]] = {}
-        self._loading: set[Key] = set()
+        # Keys whose load is under way, with the deadline that load runs to.
+        self._loading: dict[Key, float | None] = {}
         # Keys we stored, for filtered clears; pruned against async-lru, so bounded.
         self._known: dict[Key, None] = {}
         self.evictions = 0
@@ -73,7 +74,7 @@ class PlanCache(Generic[T]):
                 return seed
             return await self._loader(key, deadline_at)
         finally:
-            self._loading.discard(key)
+            self._loading.pop(key, None)
 
     def lookup(self, key: Key) -> Lookup:
         """What a `get` of `key` would be right now, without touching LRU order."""
@@ -81,8 +82,9 @@ class PlanCache(Generic[T]):
             return "miss"
         return "coalesced" if key in self._loading else "hit"
 
-    def is_loading(self, key: Key) -> bool:
-        return key in self._loading
+    def load_deadline(self, key: Key) -> float | None:
+        """The deadline the load of `key` under way runs to (None: none known)."""
+        return self._loading.get(key)
 
     async def get(self, key: Key, deadline_at: float | None = None) -> Entry[T]:
         """The entry for `key`, loading it once however many callers ask.
@@ -93,7 +95,7 @@ class PlanCache(Generic[T]):
             # Marked before the load task first runs, so callers arriving in between
             # are counted as joining it; a task cancelled before it ran leaves a mark
             # that only matters while the key is cached, and the next load clears it.
-            self._loading.add(key)
+            self._loading[key] = deadline_at
             self._note_insert(key)
         return await self._lru(key, deadline_at)
 

@@ -10,7 +10,6 @@ answer says which it is (`found`, `error`, `from_cache`, `stale`).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import logging
 import random
@@ -402,8 +401,14 @@ class CoachPlanClient:
             self.stats.cache_misses += 1
         deadline_at = self._deadline_at(deadline)
         try:
-            async with asyncio.timeout(max(0.0, deadline_at - self._clock())):
-                entry = await self._cache.get(key, deadline_at)
+            joined = self._cache.load_deadline(key) if kind == "coalesced" else None
+            if joined is not None and joined <= deadline_at:
+                # The load we join ends by its own deadline, before ours: no timer needed
+                # (1,000 joiners would otherwise arm 1,000 timers).
+                entry = await self._cache.get(key)
+            else:
+                async with asyncio.timeout(max(0.0, deadline_at - self._clock())):
+                    entry = await self._cache.get(key, deadline_at)
         except PlanUnavailable as exc:
             return exc
         except TimeoutError:
@@ -442,15 +447,15 @@ class CoachPlanClient:
                 plans = parse_all(reply.body, self.coaches, day, fetched_at)
                 for cid, plan in plans.items():
                     self._stale.remember((cid, iso), plan)
-                    await self._cache.put((cid, iso), self._entry(plan, day))
-                return self._entry_of_all(plans, day)
+                    await self._cache.put((cid, iso), self._entry(plan, iso))
+                return self._entry_of_all(plans, iso)
             if reply.status == 404:
                 self.stats.api_not_found += 1
                 plan = CoachPlan.missing(who, day, fetched_at)
             else:
                 plan = CoachPlan.from_json(reply.body, who, day, fetched_at)
             self._stale.remember(key, plan)
-            return self._entry(plan, day)
+            return self._entry(plan, iso)
         except PlanError as exc:
             status = getattr(exc, "category", "error")
             raise
@@ -464,21 +469,22 @@ class CoachPlanClient:
                 (time.perf_counter() - started) * 1000,
             )
 
-    def _ttl_for(self, plan: CoachPlan, day: dt.date) -> float:
+    def _ttl_for(self, plan: CoachPlan, iso: str) -> float:
+        """Short for "no plan", long for settled days (ISO dates compare as strings)."""
         if not plan.found:
             return self.not_found_ttl_seconds
-        return self.past_ttl_seconds if day < self.today() else self.cache_ttl_seconds
+        return self.past_ttl_seconds if iso < self._today_iso() else self.cache_ttl_seconds
 
-    def _entry(self, plan: CoachPlan, day: dt.date) -> Entry[CoachPlan]:
-        ttl = self._ttl_for(plan, day)
+    def _entry(self, plan: CoachPlan, iso: str) -> Entry[CoachPlan]:
+        ttl = self._ttl_for(plan, iso)
         now = self._clock()
-        cached = dataclasses.replace(plan, from_cache=True)
+        cached = plan.marked(from_cache=True)
         return Entry(plan, cached, now, now + ttl, now + ttl * (1 - self._refresh_ratio))
 
-    def _entry_of_all(self, plans: dict[str, CoachPlan], day: dt.date) -> Entry[Any]:
-        ttl = min(self._ttl_for(p, day) for p in plans.values())
+    def _entry_of_all(self, plans: dict[str, CoachPlan], iso: str) -> Entry[Any]:
+        ttl = min(self._ttl_for(p, iso) for p in plans.values())
         now = self._clock()
-        cached = {c: dataclasses.replace(p, from_cache=True) for c, p in plans.items()}
+        cached = {c: p.marked(from_cache=True) for c, p in plans.items()}
         return Entry(plans, cached, now, now + ttl, now + ttl * (1 - self._refresh_ratio))
 
     def _start_refresh(self, key: Key) -> None:
@@ -504,7 +510,7 @@ class CoachPlanClient:
         stale = self._stale.recall(key)
         if stale is not None:
             self.stats.stale_served += 1
-            return dataclasses.replace(stale, from_cache=True, stale=True)
+            return stale.marked(from_cache=True, stale=True)
         self.stats.fallbacks += 1
         if self.strict:
             failure.coach, failure.day = key[0], day

@@ -157,6 +157,15 @@ class CoachPlan:
         out["fetched_at"] = None if self.fetched_at is _EPOCH else self.fetched_at.isoformat()
         return out
 
+    def marked(self, *, from_cache: bool, stale: bool = False) -> CoachPlan:
+        """This answer tagged as cached or stale (positional: several times faster than
+        `dataclasses.replace`, and on every miss's path)."""
+        return CoachPlan(
+            self.coach, self.day, self.plan, self.charts, self.author, self.created_at,
+            self.edited_at, self.channel, self.found, self.error, from_cache, stale,
+            self.fetched_at,
+        )  # fmt: skip
+
     # -- building ------------------------------------------------------------------
     @classmethod
     def fallback(cls, coach: str, day: dt.date, error: ErrorCategory) -> CoachPlan:

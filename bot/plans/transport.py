@@ -89,6 +89,7 @@ class Upstream:
             raise ValueError("timeout, max_concurrency and max_body_bytes must be positive")
         self.base_url = base_url.rstrip("/") + "/"
         self._timeout = timeout
+        self._client_timeout = aiohttp.ClientTimeout(total=timeout)
         self._policy = policy
         self._breaker = breaker
         self._stats = stats
@@ -219,20 +220,33 @@ class Upstream:
         ok_statuses: Collection[int],
         not_found_ok: bool,
     ) -> tuple[int, object]:
-        async with self._semaphore:
+        budget = min(self._timeout, deadline_at - self._clock())
+        if budget <= 0:
+            raise _Transient("timeout", "no time left for another attempt")
+        if self._semaphore.locked():
+            # Wait for a slot only as long as this attempt may last: a load must end
+            # by its deadline on its own, since callers joining it set no timer.
+            try:
+                async with asyncio.timeout(budget):
+                    await self._semaphore.acquire()
+            except TimeoutError:
+                raise _Transient("timeout", "no free connection slot in time") from None
             budget = min(self._timeout, deadline_at - self._clock())
-            if budget <= 0:
-                raise _Transient("timeout", "no time left for another attempt")
+        else:
+            await self._semaphore.acquire()
+        try:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             started = time.perf_counter()
             status: int | None = None
             try:
+                timeout = (
+                    self._client_timeout
+                    if budget == self._timeout
+                    else aiohttp.ClientTimeout(total=max(budget, 0.001))
+                )
                 async with self._get_session().get(
-                    self.base_url + path,
-                    params=params,
-                    allow_redirects=False,
-                    timeout=aiohttp.ClientTimeout(total=budget),
+                    self.base_url + path, params=params, allow_redirects=False, timeout=timeout
                 ) as resp:
                     status = resp.status
                     if status in ok_statuses:
@@ -260,6 +274,8 @@ class Upstream:
                 ms = (time.perf_counter() - started) * 1000
                 self._stats.observe(endpoint, ms)
                 log.debug("GET %s -> %s in %.1f ms", endpoint, status, ms)
+        finally:
+            self._semaphore.release()
 
     async def _read_json(self, resp: aiohttp.ClientResponse) -> object:
         """The body as JSON, read no further than the size limit."""
@@ -267,6 +283,12 @@ class Upstream:
             raise BadResponse("the answer is not JSON", status=resp.status)
         if resp.content_length is not None and resp.content_length > self._max_body:
             raise BadResponse("the answer is larger than the limit", status=resp.status)
+        if resp.content_length is not None:
+            raw = await resp.read()  # known and within the limit: one read
+            try:
+                return json.loads(raw)
+            except ValueError as exc:
+                raise BadResponse("the answer is not valid JSON", status=resp.status) from exc
         buf = bytearray()
         async for chunk in resp.content.iter_chunked(READ_CHUNK_BYTES):
             buf += chunk
