@@ -62,17 +62,18 @@ class PlanCache(Generic[T]):
         self._seeds: dict[Key, Entry[T]] = {}
         # Keys whose load is under way, with the deadline that load runs to.
         self._loading: dict[Key, float | None] = {}
-        # Keys we stored, for filtered clears; pruned against async-lru, so bounded.
-        self._known: dict[Key, None] = {}
+        # Keys we stored, with their entry once loaded: for filtered clears and for
+        # `peek` from other threads; pruned against async-lru, so bounded.
+        self._known: dict[Key, Entry[T] | None] = {}
         self.evictions = 0
         self._lru = alru_cache(maxsize=maxsize, key=_key_only)(self._load)
 
     async def _load(self, key: Key, deadline_at: float | None = None) -> Entry[T]:
         try:
-            seed = self._seeds.pop(key, None)
-            if seed is not None:
-                return seed
-            return await self._loader(key, deadline_at)
+            entry = self._seeds.pop(key, None) or await self._loader(key, deadline_at)
+            if key in self._known:
+                self._known[key] = entry
+            return entry
         finally:
             self._loading.pop(key, None)
 
@@ -81,6 +82,16 @@ class PlanCache(Generic[T]):
         if not self._lru.cache_contains(key):
             return "miss"
         return "coalesced" if key in self._loading else "hit"
+
+    def peek(self, key: Key) -> Entry[T] | None:
+        """The stored entry for `key`, without I/O, LRU bookkeeping or the loop.
+
+        Safe from any thread: two single dict reads, each atomic in CPython.
+        """
+        entry = self._known.get(key)
+        if entry is None or not self._lru.cache_contains(key):
+            return None
+        return entry
 
     def load_deadline(self, key: Key) -> float | None:
         """The deadline the load of `key` under way runs to (None: none known)."""

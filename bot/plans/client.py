@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -43,6 +44,9 @@ ALL: Final = "*"
 PLAN_PATH: Final = "api/coach-plans/"
 ALL_PATH: Final = "api/coach-plans/all"
 _ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _utcnow() -> dt.datetime:
@@ -156,8 +160,11 @@ class CoachPlanClient:
         # Hot-path memos: accepted spellings of coach ids and dates, and today's date.
         self._coach_ids = {c: c for c in self.coaches} | {c.upper(): c for c in self.coaches}
         self._iso_days: dict[str, str] = {}
-        self._today = ""
-        self._today_from = self._today_until = _utcnow()
+        self._today_span: tuple[dt.datetime, dt.datetime, str] = (_EPOCH, _EPOCH, "")
+        # Hits answered by `peek_fresh` in other threads, counted apart from `stats`
+        # (which only the loop thread writes) under their own lock.
+        self._peek_lock = threading.Lock()
+        self._peek_hits = 0
 
     # -- lifecycle -----------------------------------------------------------------
     async def __aenter__(self) -> Self:
@@ -186,14 +193,17 @@ class CoachPlanClient:
     def _today_iso(self) -> str:
         """today() as YYYY-MM-DD, recomputed only when a midnight in our timezone passes."""
         now = self._now()
-        if now >= self._today_until or now < self._today_from:
-            local = now.astimezone(self._tz)
-            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-            # Bounds in UTC: comparing datetimes that share a tzinfo skips utcoffset().
-            self._today_from = midnight.astimezone(dt.UTC)
-            self._today_until = (midnight + dt.timedelta(days=1)).astimezone(dt.UTC)
-            self._today = local.date().isoformat()
-        return self._today
+        start, end, iso = self._today_span
+        if start <= now < end:
+            return iso
+        local = now.astimezone(self._tz)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        # Bounds in UTC: comparing datetimes that share a tzinfo skips utcoffset().
+        # One tuple, replaced whole, so a reader in another thread never sees a mix.
+        start = midnight.astimezone(dt.UTC)
+        end = (midnight + dt.timedelta(days=1)).astimezone(dt.UTC)
+        self._today_span = (start, end, local.date().isoformat())
+        return self._today_span[2]
 
     def normalize_coach(self, coach: object) -> str:
         if isinstance(coach, str):
@@ -232,6 +242,26 @@ class CoachPlanClient:
                 iso = self._iso_days[date] = self.normalize_date(date).isoformat()
             return iso
         return self.normalize_date(date).isoformat()
+
+    def peek_fresh(self, coach: str, date: str | dt.date | None = None) -> CoachPlan | None:
+        """A fresh cached answer for (coach, date), or None; no I/O, safe from any thread.
+
+        The blocking facade answers hits with it in the caller's thread, skipping
+        the hop to the loop thread; anything else (a miss, an expired entry, one
+        due for refresh-ahead) returns None and goes the usual way.
+        """
+        cid = self._coach_ids.get(coach) if isinstance(coach, str) else None
+        if cid is None:
+            cid = self.normalize_coach(coach)
+        entry = self._cache.peek((cid, self._iso_day(date)))
+        if entry is None or self._clock() >= entry.refresh_at or self._closed:
+            return None
+        plan: CoachPlan = entry.cached
+        if self.strict and not plan.found:
+            return None
+        with self._peek_lock:
+            self._peek_hits += 1
+        return plan
 
     # -- the seed's methods --------------------------------------------------------
     async def fetch_coach_plan(
@@ -303,15 +333,14 @@ class CoachPlanClient:
     def get_metrics(self) -> dict[str, Any]:
         """A fresh snapshot of our counters; no I/O, safe to call any time."""
         s = self.stats
-        answered = s.cache_hits + s.cache_misses + s.coalesced
+        hits = s.cache_hits + self._peek_hits
+        answered = hits + s.cache_misses + s.coalesced
         return {
             "requests": {
-                "total": s.requests,
-                "cache_hits": s.cache_hits,
+                "total": s.requests + self._peek_hits,
+                "cache_hits": hits,
                 "cache_misses": s.cache_misses,
-                "cache_hit_rate_percent": round(100 * s.cache_hits / answered, 2)
-                if answered
-                else 0.0,
+                "cache_hit_rate_percent": round(100 * hits / answered, 2) if answered else 0.0,
                 "coalesced": s.coalesced,
                 "stale_served": s.stale_served,
                 "fallbacks": s.fallbacks,

@@ -76,6 +76,10 @@ class SyncCoachPlanClient:
     def fetch_coach_plan(
         self, coach: str, date: str | dt.date | None = None, *, deadline: float | None = None
     ) -> CoachPlan:
+        if not self._closed:
+            hit = self._client.peek_fresh(coach, date)  # a fresh hit needs no thread hop
+            if hit is not None:
+                return hit
         return self._run(lambda: self._client.fetch_coach_plan(coach, date, deadline=deadline))
 
     def fetch_all_coach_plans(

@@ -51,3 +51,32 @@ def test_sync_close_stops_its_thread(threaded_plan_server: ContractServer) -> No
     assert threading.active_count() == before
     with pytest.raises(RuntimeError, match="closed"):
         client.fetch_coach_plan("d", TODAY)
+
+
+def test_sync_hits_skip_the_loop_but_respect_clears(threaded_plan_server: ContractServer) -> None:
+    """A fresh hit is answered in the caller's thread; after clear_cache it is a miss again."""
+    threaded_plan_server.add_plan("d", TODAY, "v1")
+    with SyncCoachPlanClient(threaded_plan_server.url) as client:
+        assert client.fetch_coach_plan("d", TODAY)["plan"] == "v1"
+        hit = client.client.peek_fresh("d", TODAY)
+        assert hit is not None and hit["from_cache"]
+        assert client.fetch_coach_plan("D", TODAY)["from_cache"]
+        threaded_plan_server.add_plan("d", TODAY, "v2")
+        assert client.clear_cache() == 1
+        assert client.client.peek_fresh("d", TODAY) is None
+        assert client.fetch_coach_plan("d", TODAY)["plan"] == "v2"
+        requests = client.get_metrics()["requests"]
+        assert (requests["total"], requests["cache_hits"]) == (4, 2)  # peek_fresh counts too
+        assert threaded_plan_server.requests_to("plan") == 2
+
+
+def test_sync_peek_leaves_refresh_due_entries_to_the_loop(
+    threaded_plan_server: ContractServer,
+) -> None:
+    """An entry due for refresh-ahead is not answered by the fast path."""
+    threaded_plan_server.add_plan("d", TODAY)
+    with SyncCoachPlanClient(
+        threaded_plan_server.url, refresh_ahead_ratio=0.999999, past_ttl_seconds=1
+    ) as client:
+        client.fetch_coach_plan("d", TODAY)
+        assert client.client.peek_fresh("d", TODAY) is None
