@@ -15,11 +15,12 @@ recently used entry goes when the cache is full. What it lacks, this module adds
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, Literal, TypeVar, final
+from typing import Any, Generic, Literal, TypeVar, final
 
 from async_lru import alru_cache
 
@@ -37,6 +38,11 @@ class Entry(Generic[T]):
     stored_at: float
     expires_at: float
     refresh_at: float
+
+
+def _mark_exception_read(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _key_only(key: Key, deadline_at: float | None = None) -> Key:
@@ -69,6 +75,12 @@ class PlanCache(Generic[T]):
         self._lru = alru_cache(maxsize=maxsize, key=_key_only)(self._load)
 
     async def _load(self, key: Key, deadline_at: float | None = None) -> Entry[T]:
+        # This coroutine runs as async-lru's task for `key`. If every caller has left
+        # (each hit its own deadline) when the load fails, nobody reads the failure:
+        # mark it read, so asyncio does not report "exception was never retrieved".
+        task = asyncio.current_task()
+        if task is not None:
+            task.add_done_callback(_mark_exception_read)
         try:
             entry = self._seeds.pop(key, None) or await self._loader(key, deadline_at)
             if key in self._known:

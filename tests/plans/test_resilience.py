@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable
+
+import pytest
 
 from bot.plans import CoachPlanClient
 from tests.conftest import TODAY, FakeTime
@@ -227,3 +230,15 @@ async def test_close_cancels_background_refreshes(
     assert client.get_metrics()["refresh"]["in_progress"] == 1
     await client.close()
     assert client.get_metrics()["refresh"]["in_progress"] == 0
+
+
+async def test_a_load_nobody_waits_for_leaves_no_unread_error(
+    plan_server: ContractServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A caller gone at its deadline as the load fails: no "exception never retrieved"."""
+    plan_server.fail("hang", endpoint="plan", times=9)
+    async with CoachPlanClient(plan_server.url, deadline_seconds=0.2) as client:
+        assert (await client.fetch_coach_plan("d", TODAY))["error"] == "timeout"
+        await asyncio.sleep(0.05)
+        gc.collect()
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
