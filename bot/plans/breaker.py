@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Literal, final
+from typing import Any, Literal, final
 
 BreakerState = Literal["closed", "open", "half_open"]
 
@@ -43,6 +43,14 @@ class CircuitBreaker:
     @property
     def consecutive_failures(self) -> int:
         return self._consecutive
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "opens": self.opens,
+            "short_circuited": self.short_circuited,
+            "consecutive_failures": self._consecutive,
+        }
 
     def allow(self) -> bool:
         """May a request go upstream now? Counts the refusals."""

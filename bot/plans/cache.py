@@ -147,6 +147,15 @@ class PlanCache(Generic[T]):
             return dropped
         return sum(self.drop(key) for key in [k for k in self._known if match(k)])
 
+    def snapshot(self) -> dict[str, Any]:
+        size = self.size
+        return {
+            "size": size,
+            "max_size": self.maxsize,
+            "utilization_percent": round(100 * size / self.maxsize, 2),
+            "evictions": self.evictions,
+        }
+
     @property
     def size(self) -> int:
         return self._lru.cache_info().currsize

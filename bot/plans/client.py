@@ -13,18 +13,18 @@ import asyncio
 import datetime as dt
 import logging
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, Final, Self, final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 
 from .breaker import CircuitBreaker
 from .cache import Entry, Key, PlanCache, StaleStore
+from .fetch import ALL, Freshness, PlanFetcher
+from .keys import PlanKeys
 from .metrics import ClientStats
 from .models import (
     CoachPlan,
@@ -32,7 +32,6 @@ from .models import (
     PlanError,
     PlanNotFound,
     PlanUnavailable,
-    parse_all,
 )
 from .retry import RetryPolicy
 from .transport import ConnectorFactory, Sleep, Upstream
@@ -40,13 +39,6 @@ from .transport import ConnectorFactory, Sleep, Upstream
 log = logging.getLogger(__name__)
 
 DEFAULT_COACHES: Final = ("d", "i", "s", "n")
-ALL: Final = "*"
-PLAN_PATH: Final = "api/coach-plans/"
-ALL_PATH: Final = "api/coach-plans/all"
-_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _utcnow() -> dt.datetime:
@@ -115,13 +107,7 @@ class CoachPlanClient:
                 raise ValueError(f"{name} must be a positive number of seconds")
         if not 0 <= refresh_ahead_ratio < 1:
             raise ValueError("refresh_ahead_ratio must be in [0, 1)")
-        try:
-            self._tz = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {timezone!r}; use an IANA name") from exc
-        self.coaches: tuple[str, ...] = tuple(c.strip().lower() for c in coaches)
-        if not self.coaches or not all(c.isalnum() for c in self.coaches):
-            raise ValueError("coaches must be a non-empty list of letter/digit ids")
+        self._keys = PlanKeys(coaches, timezone, now)
         self.api_base_url = api_base_url.rstrip("/")
         self.timezone = timezone
         self.cache_ttl_seconds = cache_ttl_seconds
@@ -129,7 +115,6 @@ class CoachPlanClient:
         self.past_ttl_seconds = past_ttl_seconds
         self.deadline_seconds = deadline_seconds
         self.strict = strict
-        self._refresh_ratio = refresh_ahead_ratio
         self._clock = clock
         self._now = now
         self.stats = ClientStats()
@@ -155,12 +140,19 @@ class CoachPlanClient:
         self._stale: StaleStore[CoachPlan] = StaleStore(
             maxsize=max_stale_size or 10 * max_cache_size, ttl=stale_ttl_seconds, clock=clock
         )
+        self._fetcher = PlanFetcher(
+            upstream=self._upstream,
+            keys=self._keys,
+            freshness=Freshness(
+                cache_ttl_seconds, past_ttl_seconds, not_found_ttl_seconds, refresh_ahead_ratio
+            ),
+            stale=self._stale,
+            stats=self.stats,
+            clock=clock,
+            now=now,
+        )
         self._refreshing: dict[Key, asyncio.Task[Any]] = {}
         self._closed = False
-        # Hot-path memos: accepted spellings of coach ids and dates, and today's date.
-        self._coach_ids = {c: c for c in self.coaches} | {c.upper(): c for c in self.coaches}
-        self._iso_days: dict[str, str] = {}
-        self._today_span: tuple[dt.datetime, dt.datetime, str] = (_EPOCH, _EPOCH, "")
         # Hits answered by `peek_fresh` in other threads, counted apart from `stats`
         # (which only the loop thread writes) under their own lock.
         self._peek_lock = threading.Lock()
@@ -186,62 +178,21 @@ class CoachPlanClient:
         await self._upstream.close()
 
     # -- input ---------------------------------------------------------------------
+    @property
+    def coaches(self) -> tuple[str, ...]:
+        return self._keys.coaches
+
     def today(self) -> dt.date:
         """Today's trading day in the client's timezone, not the machine's."""
-        return self._now().astimezone(self._tz).date()
-
-    def _today_iso(self) -> str:
-        """today() as YYYY-MM-DD, recomputed only when a midnight in our timezone passes."""
-        now = self._now()
-        start, end, iso = self._today_span
-        if start <= now < end:
-            return iso
-        local = now.astimezone(self._tz)
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        # Bounds in UTC: comparing datetimes that share a tzinfo skips utcoffset().
-        # One tuple, replaced whole, so a reader in another thread never sees a mix.
-        start = midnight.astimezone(dt.UTC)
-        end = (midnight + dt.timedelta(days=1)).astimezone(dt.UTC)
-        self._today_span = (start, end, local.date().isoformat())
-        return self._today_span[2]
+        return self._keys.today()
 
     def normalize_coach(self, coach: object) -> str:
-        if isinstance(coach, str):
-            cid = coach.strip().lower()
-            if cid in self.coaches:
-                return cid
-        raise InvalidInput(
-            f"Unknown coach {str(coach)[:20]!r}. Valid coaches: {', '.join(self.coaches)}."
-        )
+        """The configured id for `coach` (case-insensitive), or InvalidInput (a ValueError)."""
+        return self._keys.normalize_coach(coach)
 
     def normalize_date(self, date: object) -> dt.date:
-        if date is None:
-            return self.today()
-        if isinstance(date, dt.datetime):
-            return date.astimezone(self._tz).date() if date.tzinfo else date.date()
-        if isinstance(date, dt.date):
-            return date
-        if isinstance(date, str) and _ISO_DAY.fullmatch(date.strip()):
-            try:
-                return dt.date.fromisoformat(date.strip())
-            except ValueError:
-                pass
-        raise InvalidInput(
-            f"Invalid date {str(date)[:30]!r}: use a real calendar day as YYYY-MM-DD."
-        )
-
-    def _iso_day(self, date: object) -> str:
-        """The cache key's day: normalize_date(date).isoformat(), memoized for strings."""
-        if date is None:
-            return self._today_iso()
-        if isinstance(date, str):
-            iso = self._iso_days.get(date)
-            if iso is None:
-                if len(self._iso_days) >= 4096:
-                    self._iso_days.clear()
-                iso = self._iso_days[date] = self.normalize_date(date).isoformat()
-            return iso
-        return self.normalize_date(date).isoformat()
+        """The day for a date, `YYYY-MM-DD` or None (today), or InvalidInput (a ValueError)."""
+        return self._keys.normalize_date(date)
 
     def peek_fresh(self, coach: str, date: str | dt.date | None = None) -> CoachPlan | None:
         """A fresh cached answer for (coach, date), or None; no I/O, safe from any thread.
@@ -250,10 +201,7 @@ class CoachPlanClient:
         the hop to the loop thread; anything else (a miss, an expired entry, one
         due for refresh-ahead) returns None and goes the usual way.
         """
-        cid = self._coach_ids.get(coach) if isinstance(coach, str) else None
-        if cid is None:
-            cid = self.normalize_coach(coach)
-        entry = self._cache.peek((cid, self._iso_day(date)))
+        entry = self._cache.peek(self._keys.key(coach, date))
         if entry is None or self._clock() >= entry.refresh_at or self._closed:
             return None
         plan: CoachPlan = entry.cached
@@ -268,10 +216,7 @@ class CoachPlanClient:
         self, coach: str, date: str | dt.date | None = None, *, deadline: float | None = None
     ) -> CoachPlan:
         """One coach's plan for a day (default: today), from cache when we have it."""
-        cid = self._coach_ids.get(coach) if isinstance(coach, str) else None
-        if cid is None:
-            cid = self.normalize_coach(coach)
-        key = (cid, self._iso_day(date))
+        key = self._keys.key(coach, date)
         result = await self._get(key, deadline)
         if not isinstance(result, PlanUnavailable):
             return self._strict_check(result)
@@ -331,44 +276,19 @@ class CoachPlanClient:
         return reply.body if isinstance(reply.body, dict) else {"error": "bad_response"}
 
     def get_metrics(self) -> dict[str, Any]:
-        """A fresh snapshot of our counters; no I/O, safe to call any time."""
+        """A fresh snapshot of our counters (the seed's keys and more); no I/O."""
         s = self.stats
-        hits = s.cache_hits + self._peek_hits
-        answered = hits + s.cache_misses + s.coalesced
         return {
-            "requests": {
-                "total": s.requests + self._peek_hits,
-                "cache_hits": hits,
-                "cache_misses": s.cache_misses,
-                "cache_hit_rate_percent": round(100 * hits / answered, 2) if answered else 0.0,
-                "coalesced": s.coalesced,
-                "stale_served": s.stale_served,
-                "fallbacks": s.fallbacks,
-            },
-            "api": {
-                "success": s.api_success,
-                "errors": s.api_errors,
-                "retries": s.api_retries,
-                "last_error": self._upstream.last_error,
-                "in_flight": self._upstream.in_flight,
-                "peak_in_flight": self._upstream.peak_in_flight,
-            },
-            "cache": {
-                "size": self._cache.size,
-                "max_size": self._cache.maxsize,
-                "utilization_percent": round(100 * self._cache.size / self._cache.maxsize, 2),
+            "requests": s.requests_snapshot(extra_hits=self._peek_hits),
+            "api": self._upstream.snapshot(),
+            "cache": self._cache.snapshot()
+            | {
                 "ttl_seconds": self.cache_ttl_seconds,
                 "not_found_ttl_seconds": self.not_found_ttl_seconds,
                 "past_ttl_seconds": self.past_ttl_seconds,
-                "evictions": self._cache.evictions,
                 "stale_size": len(self._stale),
             },
-            "breaker": {
-                "state": self.breaker.state,
-                "opens": self.breaker.opens,
-                "short_circuited": self.breaker.short_circuited,
-                "consecutive_failures": self.breaker.consecutive_failures,
-            },
+            "breaker": self.breaker.snapshot(),
             "refresh": {
                 "background_refreshes": s.background_refreshes,
                 "failures": s.refresh_failures,
@@ -451,70 +371,7 @@ class CoachPlanClient:
         if refresh is not None:
             entry: Entry[Any] = await asyncio.shield(refresh)
             return entry
-        return await self._fetch(key, deadline_at or self._deadline_at(None))
-
-    async def _fetch(self, key: Key, deadline_at: float) -> Entry[Any]:
-        who, iso = key
-        day = dt.date.fromisoformat(iso)
-        started = time.perf_counter()
-        path, params = (
-            (ALL_PATH, {"date": iso}) if who == ALL else (PLAN_PATH, {"coach": who, "date": iso})
-        )
-        status: int | str = "error"
-        attempts = 0
-        try:
-            reply = await self._upstream.get_json(
-                "all" if who == ALL else "plan",
-                path,
-                params,
-                deadline_at=deadline_at,
-                not_found_ok=who != ALL,
-            )
-            status, attempts = reply.status, reply.attempts
-            fetched_at = self._now()
-            if who == ALL:
-                plans = parse_all(reply.body, self.coaches, day, fetched_at)
-                for cid, plan in plans.items():
-                    self._stale.remember((cid, iso), plan)
-                    await self._cache.put((cid, iso), self._entry(plan, iso))
-                return self._entry_of_all(plans, iso)
-            if reply.status == 404:
-                self.stats.api_not_found += 1
-                plan = CoachPlan.missing(who, day, fetched_at)
-            else:
-                plan = CoachPlan.from_json(reply.body, who, day, fetched_at)
-            self._stale.remember(key, plan)
-            return self._entry(plan, iso)
-        except PlanError as exc:
-            status = getattr(exc, "category", "error")
-            raise
-        finally:
-            log.info(
-                "fetched %s/%s: %s after %d attempt(s) in %.1f ms",
-                who,
-                iso,
-                status,
-                attempts,
-                (time.perf_counter() - started) * 1000,
-            )
-
-    def _ttl_for(self, plan: CoachPlan, iso: str) -> float:
-        """Short for "no plan", long for settled days (ISO dates compare as strings)."""
-        if not plan.found:
-            return self.not_found_ttl_seconds
-        return self.past_ttl_seconds if iso < self._today_iso() else self.cache_ttl_seconds
-
-    def _entry(self, plan: CoachPlan, iso: str) -> Entry[CoachPlan]:
-        ttl = self._ttl_for(plan, iso)
-        now = self._clock()
-        cached = plan.marked(from_cache=True)
-        return Entry(plan, cached, now, now + ttl, now + ttl * (1 - self._refresh_ratio))
-
-    def _entry_of_all(self, plans: dict[str, CoachPlan], iso: str) -> Entry[Any]:
-        ttl = min(self._ttl_for(p, iso) for p in plans.values())
-        now = self._clock()
-        cached = {c: p.marked(from_cache=True) for c, p in plans.items()}
-        return Entry(plans, cached, now, now + ttl, now + ttl * (1 - self._refresh_ratio))
+        return await self._fetcher.fetch(key, deadline_at or self._deadline_at(None), self._cache)
 
     def _start_refresh(self, key: Key) -> None:
         """Refresh `key` in the background; the caller already has its answer."""
@@ -525,7 +382,7 @@ class CoachPlanClient:
 
     async def _refresh(self, key: Key) -> Entry[Any]:
         try:
-            entry = await self._fetch(key, self._deadline_at(None))
+            entry = await self._fetcher.fetch(key, self._deadline_at(None), self._cache)
             await self._cache.put(key, entry)
             return entry
         except PlanError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from typing import Final
+from typing import Any, Final
 
 LATENCY_WINDOW: Final = 1024
 
@@ -38,6 +38,20 @@ class ClientStats:
     refresh_failures: int = 0
     deadline_exceeded: int = 0
     latency_ms: dict[str, deque[float]] = dataclasses.field(default_factory=dict)
+
+    def requests_snapshot(self, *, extra_hits: int = 0) -> dict[str, Any]:
+        """The seed's `requests` section; `extra_hits` were answered off the loop thread."""
+        hits = self.cache_hits + extra_hits
+        answered = hits + self.cache_misses + self.coalesced
+        return {
+            "total": self.requests + extra_hits,
+            "cache_hits": hits,
+            "cache_misses": self.cache_misses,
+            "cache_hit_rate_percent": round(100 * hits / answered, 2) if answered else 0.0,
+            "coalesced": self.coalesced,
+            "stale_served": self.stale_served,
+            "fallbacks": self.fallbacks,
+        }
 
     def observe(self, endpoint: str, ms: float) -> None:
         window = self.latency_ms.get(endpoint)

@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from typing import Final, final
+from typing import Any, Final, final
 
 import aiohttp
 
@@ -105,6 +105,17 @@ class Upstream:
         self.last_error: ErrorCategory | None = None
         self.in_flight = 0
         self.peak_in_flight = 0
+
+    def snapshot(self) -> dict[str, Any]:
+        """The `api` section of get_metrics()."""
+        return {
+            "success": self._stats.api_success,
+            "errors": self._stats.api_errors,
+            "retries": self._stats.api_retries,
+            "last_error": self.last_error,
+            "in_flight": self.in_flight,
+            "peak_in_flight": self.peak_in_flight,
+        }
 
     def _get_session(self) -> aiohttp.ClientSession:
         # Created inside the running loop on first use: a session belongs to one loop.
