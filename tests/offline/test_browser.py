@@ -9,18 +9,16 @@ test run leaves the tree clean).
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.offline.session import ROOT, page_url, read_until, start_session
+
 SCREENSHOT = ROOT / "docs" / "offline-preview.png"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # The flags this machine needs: no sandbox as root, and no background traffic off loopback.
@@ -42,41 +40,14 @@ def chromium(url: str, *args: str) -> subprocess.CompletedProcess[str]:
         )
 
 
-def read_until(stream: object, marker: str, timeout: float = 60) -> str:
-    """Read the child's output until `marker` (a prompt has no newline: read raw bytes)."""
-    fd = stream.fileno()  # type: ignore[attr-defined]
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while marker.encode() not in seen:
-        left = deadline - time.monotonic()
-        ready, _, _ = select.select([fd], [], [], max(0.0, left))
-        if not ready:
-            pytest.fail(f"never saw {marker!r} in:\n{seen.decode(errors='replace')}")
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            pytest.fail(f"output ended before {marker!r}:\n{seen.decode(errors='replace')}")
-        seen += chunk
-    return seen.decode(errors="replace")
-
-
 def test_page_shows_the_plan_run_from_the_console(tmp_path: Path) -> None:
     """/plan d typed in the console shows up, with its text, on the page in Chromium."""
     from bot.plans.server.demo import demo_rows
 
-    env = {k: v for k, v in os.environ.items() if k not in ("PLANS_API_URL", "DISCORD_TOKEN")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "--offline", "--no-browser"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env=env,
-    )
+    proc = start_session()
     try:
         assert proc.stdin is not None and proc.stdout is not None
-        banner = read_until(proc.stdout, "member> ")
-        url = next(w for w in banner.split() if w.startswith("http://127.0.0.1:"))
+        url = page_url(read_until(proc.stdout, "member> "))
         proc.stdin.write("/plan d\n")
         proc.stdin.flush()
         reply = read_until(proc.stdout, "-- Live")

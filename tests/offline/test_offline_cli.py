@@ -6,24 +6,18 @@ the bot built by `create_bot`, SimCord's world, and the console or `--run`.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-# One of the demo plans of coach d (bot/plans/server/demo_text.py): shown by /plan d.
-DEMO_MARK = "Live from the plan service"
+from tests.offline.session import ROOT, offline_env, page_url, read_until, start_session
 
 
 def offline(
     *args: str, stdin: str | None = None, timeout: float = 90
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PLANS_API_URL", "DISCORD_TOKEN")}
     return subprocess.run(
         [sys.executable, "-m", "bot", "--offline", *args],
         input=stdin,
@@ -31,7 +25,7 @@ def offline(
         text=True,
         timeout=timeout,
         cwd=ROOT,
-        env=env,
+        env=offline_env(),
     )
 
 
@@ -74,25 +68,9 @@ def test_console_session_through_stdin() -> None:
 
 def test_ctrl_c_stops_cleanly() -> None:
     """SIGINT to a running session: exit 0, no traceback, no process left behind."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PLANS_API_URL", "DISCORD_TOKEN")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "--offline", "--no-browser"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env=env,
-    )
+    proc = start_session()
     assert proc.stdout is not None
-    url = ""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not url:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if line.strip().startswith("http://127.0.0.1:"):
-            url = line.strip()
+    url = page_url(read_until(proc.stdout, "member> "))
     assert url, "the page address was not printed"
     proc.send_signal(signal.SIGINT)
     try:
