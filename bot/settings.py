@@ -6,6 +6,10 @@ turns a mapping of variables into one frozen `Settings`, or raises
 fixes their `.env` in one go. `.env.example` lists each variable with its
 default; keep the two in step (a test checks it).
 
+The plan client's variables (`PLANS_*`, `COACHES`) are parsed by
+`bot.plans.envconfig`, which the agent tools use too, so the bot and agents
+accept the same values; only Discord's limits on coaches are added here.
+
 The token is a `Secret`: its `repr` and `str` are a fixed mask, so printing
 or logging the settings never shows it, not even in part.
 """
@@ -13,17 +17,17 @@ or logging the settings never shows it, not even in part.
 from __future__ import annotations
 
 import dataclasses
-import math
+import functools
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final, TypeVar, final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Final, final
 
 from dotenv import dotenv_values
 
-T = TypeVar("T")
+from bot.plans import envconfig
+from bot.plans.envconfig import EnvReader, integer, number
 
 #: Discord's autocomplete/choice limit; also the 25-field limit /plans renders into.
 MAX_COACHES: Final = 25
@@ -37,7 +41,6 @@ REPLY_MARGIN_SECONDS: Final = 0.75
 _TOKEN_SHAPE: Final = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
 #: Real tokens: a base64 user id, a timestamp part, an HMAC; used to avoid echoing one.
 _TOKEN_LIKE: Final = re.compile(r"[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{20,}")
-_COACH_ID: Final = re.compile(r"[a-z0-9]{1,20}")
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 _FALSE: Final = frozenset({"0", "false", "no", "off"})
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -86,14 +89,15 @@ class Coach:
     name: str
 
 
-DEFAULT_COACHES: Final = (
-    Coach("d", "Day Trading"),
-    Coach("i", "Intraday"),
-    Coach("s", "Swing"),
-    Coach("n", "News/Events"),
+DEFAULT_COACHES: Final = tuple(
+    Coach(cid, name) for cid, name in envconfig.DEFAULT_COACH_NAMES.items()
 )
 #: The same list as `COACHES` spells it in the environment.
 DEFAULT_COACHES_ENV: Final = ",".join(f"{c.id}={c.name}" for c in DEFAULT_COACHES)
+_COACHES_EXPECTED: Final = (
+    f"1 to {MAX_COACHES} comma-separated id=Name pairs with short lowercase letter/digit ids, "
+    f"unique, and names of 1 to {MAX_COACH_NAME_CHARS} characters, e.g. {DEFAULT_COACHES_ENV}"
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -101,7 +105,7 @@ class Settings:
     """The bot's configuration; field defaults are the documented defaults."""
 
     discord_token: Secret | None = None
-    plans_api_url: str = "http://localhost:5000"
+    plans_api_url: str = envconfig.DEFAULT_API_URL
     cache_ttl_seconds: float = 3600.0
     cache_max_size: int = 100
     timeout_seconds: float = 10.0
@@ -137,44 +141,43 @@ class Settings:
                 merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
             merged.update(os.environ)
             environ = merged
-        reader = _Reader(environ)
+        reader = EnvReader(environ, conceal=functools.partial(_may_be_secret, environ))
         d = cls()  # slotted fields have no class-level defaults to read
         token = reader.get("DISCORD_TOKEN", None, _token)
-        if token is None and require_token and "DISCORD_TOKEN" not in reader.problems:
-            reader.problems["DISCORD_TOKEN"] = (
-                "required for a real run: the bot token from the Discord Developer Portal"
-            )
         settings = cls(
             discord_token=token,
-            plans_api_url=reader.get("PLANS_API_URL", d.plans_api_url, _http_url),
-            cache_ttl_seconds=reader.get(
-                "PLANS_CACHE_TTL_SECONDS", d.cache_ttl_seconds, _number(above=0)
-            ),
-            cache_max_size=reader.get(
-                "PLANS_CACHE_MAX_SIZE", d.cache_max_size, _integer(1, 100_000)
-            ),
-            timeout_seconds=reader.get(
-                "PLANS_TIMEOUT_SECONDS", d.timeout_seconds, _number(above=0, at_most=300)
-            ),
-            max_retries=reader.get("PLANS_MAX_RETRIES", d.max_retries, _integer(1, 10)),
+            plans_api_url=reader.read(envconfig.API_URL, d.plans_api_url),
+            cache_ttl_seconds=reader.read(envconfig.CACHE_TTL_SECONDS, d.cache_ttl_seconds),
+            cache_max_size=reader.read(envconfig.CACHE_MAX_SIZE, d.cache_max_size),
+            timeout_seconds=reader.read(envconfig.TIMEOUT_SECONDS, d.timeout_seconds),
+            max_retries=reader.read(envconfig.MAX_RETRIES, d.max_retries),
             reply_deadline_seconds=reader.get(
                 "REPLY_DEADLINE_SECONDS",
                 d.reply_deadline_seconds,
-                _number(above=0, at_most=MAX_REPLY_DEADLINE_SECONDS),
+                number(above=0, at_most=MAX_REPLY_DEADLINE_SECONDS),
             ),
-            timezone=reader.get("PLANS_TIMEZONE", d.timezone, _timezone),
-            coaches=reader.get("COACHES", d.coaches, _coaches),
+            timezone=reader.read(envconfig.TIMEZONE, d.timezone),
+            coaches=reader.get(envconfig.COACHES.name, d.coaches, _coaches),
             dev_guild_id=reader.get("DEV_GUILD_ID", None, _snowflake),
             moderator_role=reader.get("MODERATOR_ROLE", None, _role),
-            rate_limit_uses=reader.get("RATE_LIMIT_USES", d.rate_limit_uses, _integer(1, 1000)),
+            rate_limit_uses=reader.get("RATE_LIMIT_USES", d.rate_limit_uses, integer(1, 1000)),
             rate_limit_seconds=reader.get(
-                "RATE_LIMIT_SECONDS", d.rate_limit_seconds, _number(above=0, at_most=86_400)
+                "RATE_LIMIT_SECONDS", d.rate_limit_seconds, number(above=0, at_most=86_400)
             ),
             force_close=reader.get("PLANS_FORCE_CLOSE", d.force_close, _boolean),
             log_level=reader.get("LOG_LEVEL", d.log_level, _log_level),
         )
-        if reader.problems:
-            raise SettingsError(reader.problems)
+        # The reader's problems say what each variable expects; our sentences say "expected".
+        problems = {name: f"expected {what}" for name, what in reader.problems.items()}
+        if token is None and require_token and "DISCORD_TOKEN" not in problems:
+            problems = {
+                "DISCORD_TOKEN": (
+                    "required for a real run: the bot token from the Discord Developer Portal"
+                ),
+                **problems,
+            }
+        if problems:
+            raise SettingsError(problems)
         return settings
 
     # -- derived -------------------------------------------------------------------
@@ -220,88 +223,25 @@ class Settings:
 
 
 # -- parsing helpers: each returns the value or raises ValueError(what is expected) --
-class _Reader:
-    """Collects every problem instead of stopping at the first."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self._environ = environ
-        self.problems: dict[str, str] = {}
-
-    def get(self, name: str, default: T, parse: Callable[[str], T]) -> T:
-        raw = self._environ.get(name)
-        if raw is None or not raw.strip():
-            return default
-        try:
-            return parse(raw.strip())
-        except ValueError as exc:
-            shown = "" if self._may_be_secret(name, raw) else f" (got {_shorten(raw)})"
-            self.problems[name] = f"{exc}{shown}"
-            return default
-
-
-    def _may_be_secret(self, name: str, raw: str) -> bool:
-        """Never echo the token, nor a value that looks like one (pasted into the wrong line)."""
-        token = self._environ.get("DISCORD_TOKEN") or ""
-        stripped = raw.strip()
-        return (
-            name == "DISCORD_TOKEN"
-            or _TOKEN_LIKE.search(stripped) is not None
-            or bool(token.strip() and token.strip() in stripped)
-        )
-
-
-def _shorten(raw: str) -> str:
-    return repr(raw if len(raw) <= 40 else raw[:37] + "...")
+def _may_be_secret(environ: Mapping[str, str], name: str, raw: str) -> bool:
+    """Never echo the token, nor a value that looks like one (pasted into the wrong line)."""
+    token = (environ.get("DISCORD_TOKEN") or "").strip()
+    return (
+        name == "DISCORD_TOKEN"
+        or _TOKEN_LIKE.search(raw) is not None
+        or bool(token and token in raw)
+    )
 
 
 def _token(raw: str) -> Secret:
     if raw.lower().startswith("bot "):
-        raise ValueError("expected the bare bot token, without the 'Bot ' prefix; not shown here")
+        raise ValueError("the bare bot token, without the 'Bot ' prefix; not shown here")
     if not _TOKEN_SHAPE.fullmatch(raw):
         raise ValueError(
-            "expected a Discord bot token (three dot-separated parts from the Developer "
+            "a Discord bot token (three dot-separated parts from the Developer "
             "Portal's Bot page); the value is not shown here"
         )
     return Secret(raw)
-
-
-def _http_url(raw: str) -> str:
-    match = re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", raw)
-    if not match:
-        raise ValueError("expected an http:// or https:// base URL such as http://localhost:5000")
-    return raw
-
-
-def _number(*, above: float, at_most: float | None = None) -> Callable[[str], float]:
-    expected = f"expected a number of seconds above {above:g}" + (
-        f" and at most {at_most:g}" if at_most is not None else ""
-    )
-
-    def parse(raw: str) -> float:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(expected) from None
-        if not math.isfinite(value) or value <= above or (at_most is not None and value > at_most):
-            raise ValueError(expected)
-        return value
-
-    return parse
-
-
-def _integer(low: int, high: int) -> Callable[[str], int]:
-    expected = f"expected a whole number from {low} to {high}"
-
-    def parse(raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(expected) from None
-        if not low <= value <= high:
-            raise ValueError(expected)
-        return value
-
-    return parse
 
 
 def _boolean(raw: str) -> bool:
@@ -310,50 +250,34 @@ def _boolean(raw: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ValueError("expected true or false")
-
-
-def _timezone(raw: str) -> str:
-    try:
-        ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("expected an IANA timezone name such as America/New_York") from None
-    return raw
+    raise ValueError("true or false")
 
 
 def _snowflake(raw: str) -> int:
     if not raw.isdigit() or not 15 <= len(raw) <= 21:
-        raise ValueError("expected a Discord id (a number of 15 to 21 digits), or nothing")
+        raise ValueError("a Discord id (a number of 15 to 21 digits), or nothing")
     return int(raw)
 
 
 def _role(raw: str) -> str:
     if len(raw) > 100:
-        raise ValueError("expected a role id or a role name of at most 100 characters")
+        raise ValueError("a role id or a role name of at most 100 characters")
     return raw
 
 
 def _log_level(raw: str) -> str:
     level = raw.upper()
     if level not in _LOG_LEVELS:
-        raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}")
+        raise ValueError(f"one of {', '.join(_LOG_LEVELS)}")
     return level
 
 
 def _coaches(raw: str) -> tuple[Coach, ...]:
-    expected = (
-        f"expected 1 to {MAX_COACHES} comma-separated id=Name pairs with short lowercase "
-        f"letter/digit ids, unique, and names of 1 to {MAX_COACH_NAME_CHARS} characters, "
-        f"e.g. {DEFAULT_COACHES_ENV}"
-    )
-    coaches: list[Coach] = []
-    for part in raw.split(","):
-        cid, sep, name = part.partition("=")
-        cid, name = cid.strip(), name.strip()
-        if not sep or not _COACH_ID.fullmatch(cid) or not 1 <= len(name) <= MAX_COACH_NAME_CHARS:
-            raise ValueError(expected)
-        coaches.append(Coach(cid, name))
-    ids = [c.id for c in coaches]
-    if not 1 <= len(coaches) <= MAX_COACHES or len(set(ids)) != len(ids):
-        raise ValueError(expected)
-    return tuple(coaches)
+    """The plan client's `COACHES` rules, plus Discord's: 25 choices, 100-character names."""
+    try:
+        names = envconfig.COACHES.parse(raw)
+    except ValueError:
+        raise ValueError(_COACHES_EXPECTED) from None
+    if len(names) > MAX_COACHES or any(len(n) > MAX_COACH_NAME_CHARS for n in names.values()):
+        raise ValueError(_COACHES_EXPECTED)
+    return tuple(Coach(cid, name) for cid, name in names.items())

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.plans.tools._env import ToolConfigError, read_env
 from bot.settings import Coach, Secret, Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,6 +137,42 @@ def test_each_invalid_value_is_named_with_what_is_expected(
     assert list(caught.value.problems) == [name]
     assert expected in caught.value.problems[name]
     assert f"  {name}: " in str(caught.value)
+
+
+def test_the_bot_and_the_agent_tools_read_the_plan_variables_alike() -> None:
+    """Both parse with bot.plans.envconfig: the same values give the agents the bot's client."""
+    environ = {
+        "PLANS_API_URL": "https://plans.example.com/base",
+        "PLANS_CACHE_TTL_SECONDS": "120",
+        "PLANS_CACHE_MAX_SIZE": "7",
+        "PLANS_TIMEOUT_SECONDS": "2.5",
+        "PLANS_MAX_RETRIES": "1",
+        "PLANS_TIMEZONE": "Europe/London",
+        "COACHES": " d = Day ,x=Crypto Desk",
+    }
+    settings = Settings.from_env(environ, env_file=None)
+    options, names = read_env(environ)
+    expected = {
+        "api_base_url": "https://plans.example.com/base",
+        "cache_ttl_seconds": 120.0,
+        "max_cache_size": 7,
+        "timeout": 2.5,
+        "max_retries": 1,
+        "timezone": "Europe/London",
+        "coaches": ("d", "x"),
+    }
+    assert options == expected
+    assert expected.items() <= settings.client_options().items()
+    assert names == settings.coach_names == {"d": "Day", "x": "Crypto Desk"}
+
+
+@pytest.mark.parametrize(("name", "value"), [("PLANS_MAX_RETRIES", "11"), ("COACHES", "d")])
+def test_a_plan_variable_the_bot_refuses_the_agent_tools_refuse(name: str, value: str) -> None:
+    """A plan-client limit holds for both; only Discord's coach limits are the bot's alone."""
+    with pytest.raises(SettingsError):
+        Settings.from_env({name: value}, env_file=None)
+    with pytest.raises(ToolConfigError, match=name):
+        read_env({name: value})
 
 
 def test_all_problems_are_reported_at_once() -> None:

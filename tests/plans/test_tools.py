@@ -18,21 +18,21 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.plans import SyncCoachPlanClient, tools
+from bot.plans import SyncCoachPlanClient, envconfig, tools
 from bot.plans.tools import all_plans_text, coach_plan_text
 from tests.conftest import NOW
 from tests.contract_server import ContractServer
 
-ENV_VARS = (
-    "PLANS_API_URL",
-    "PLANS_CACHE_TTL_SECONDS",
-    "PLANS_CACHE_MAX_SIZE",
-    "PLANS_TIMEOUT_SECONDS",
-    "PLANS_MAX_RETRIES",
-    "PLANS_TIMEZONE",
-    "COACHES",
-)
+ENV_VARS = tuple(variable.name for variable in envconfig.CLIENT_VARIABLES)
 CHART = "https://cdn.example.com/attachments/1/2/nvda-daily.png?ex=1&hm=2"
+
+
+def run_python(code: str) -> str:
+    """What `code` prints in a fresh interpreter: imports and exit hooks show only there."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return out.stdout.strip()
 
 
 @pytest.fixture(autouse=True)
@@ -311,10 +311,7 @@ def test_shared_client_is_closed_at_exit() -> None:
         "from bot.plans import tools\n"
         "tools.get_client()\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert out.stdout.strip() == "['MainThread']"
+    assert run_python(code) == "['MainThread']"
 
 
 def test_importing_tools_loads_neither_discord_nor_langchain() -> None:
@@ -323,10 +320,7 @@ def test_importing_tools_loads_neither_discord_nor_langchain() -> None:
         "import sys, bot.plans.tools\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'discord', 'langchain_core'}))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert out.stdout.strip() == "[]"
+    assert run_python(code) == "[]"
 
 
 # -- LangChain --------------------------------------------------------------------------

@@ -1,0 +1,186 @@
+"""The plan client's environment variables: names, parsers and limits, in one place.
+
+Two programs read these variables: the bot (`bot.settings`) and agents
+(`bot.plans.tools`). Both parse them here, so a value one accepts the other
+accepts too, and a limit changed here changes for both. Nothing here reads
+`os.environ`: callers pass the mapping they mean (the bot its `.env` overlay).
+
+Every parser takes the stripped raw value and returns the value or raises
+`ValueError` whose message is what the variable expects, as a noun phrase
+("a whole number from 1 to 10"). Each caller words its own sentence around
+it: the bot's `PLANS_MAX_RETRIES: expected ...`, the tools'
+`PLANS_MAX_RETRIES must be ... .` Limits that come from Discord (25 choices,
+100-character names) are the bot's business and stay in `bot.settings`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Generic, TypeVar, final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+T = TypeVar("T")
+
+DEFAULT_API_URL: Final = "http://localhost:5000"
+#: Display names of the deployed service's coaches, in the order they are shown.
+DEFAULT_COACH_NAMES: Final[Mapping[str, str]] = {
+    "d": "Day Trading",
+    "i": "Intraday",
+    "s": "Swing",
+    "n": "News/Events",
+}
+#: How much of a rejected value a problem repeats (a pasted blob should not flood a log).
+MAX_SHOWN_CHARS: Final = 40
+
+_URL: Final = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
+_COACH_ID: Final = re.compile(r"[a-z0-9]{1,20}")
+
+
+# -- parsers ----------------------------------------------------------------------------
+def http_url(raw: str) -> str:
+    """A base URL with a host; the client joins paths to it, so no query or fragment."""
+    if not _URL.fullmatch(raw):
+        raise ValueError("an http:// or https:// base URL such as http://localhost:5000")
+    return raw
+
+
+def number(*, above: float, at_most: float | None = None) -> Callable[[str], float]:
+    """A parser of seconds in (`above`, `at_most`]; `nan` and `inf` are refused, not compared."""
+    expected = f"a number of seconds above {above:g}" + (
+        f" and at most {at_most:g}" if at_most is not None else ""
+    )
+
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(expected) from None
+        if not math.isfinite(value) or value <= above or (at_most is not None and value > at_most):
+            raise ValueError(expected)
+        return value
+
+    return parse
+
+
+def integer(low: int, high: int) -> Callable[[str], int]:
+    """A parser of whole numbers in [`low`, `high`]; `1.5` is refused, not rounded."""
+    expected = f"a whole number from {low} to {high}"
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(expected) from None
+        if not low <= value <= high:
+            raise ValueError(expected)
+        return value
+
+    return parse
+
+
+def timezone(raw: str) -> str:
+    """An IANA name; ZoneInfo also refuses path tricks such as `EST5EDT/../..` (ValueError)."""
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("an IANA timezone name such as America/New_York") from None
+    return raw
+
+
+def coach_names(raw: str) -> dict[str, str]:
+    """`id=Name,...` as an ordered id -> name map: ids the API accepts, unique, names not empty.
+
+    Ids travel as a query parameter, hence short lowercase letters and digits.
+    """
+    names: dict[str, str] = {}
+    for part in raw.split(","):
+        cid, sep, name = (s.strip() for s in part.partition("="))
+        if not sep or not _COACH_ID.fullmatch(cid) or not name or cid in names:
+            raise ValueError("comma-separated id=Name pairs such as d=Day Trading,s=Swing")
+        names[cid] = name
+    return names
+
+
+# -- the variables ------------------------------------------------------------------------
+@final
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClientVariable(Generic[T]):
+    """One variable of the plan client: its name, the `CoachPlanClient` keyword, its parser."""
+
+    name: str
+    keyword: str
+    parse: Callable[[str], T]
+
+
+API_URL: Final = ClientVariable("PLANS_API_URL", "api_base_url", http_url)
+CACHE_TTL_SECONDS: Final = ClientVariable(
+    "PLANS_CACHE_TTL_SECONDS", "cache_ttl_seconds", number(above=0)
+)
+CACHE_MAX_SIZE: Final = ClientVariable(
+    "PLANS_CACHE_MAX_SIZE", "max_cache_size", integer(1, 100_000)
+)
+TIMEOUT_SECONDS: Final = ClientVariable(
+    "PLANS_TIMEOUT_SECONDS", "timeout", number(above=0, at_most=300)
+)
+MAX_RETRIES: Final = ClientVariable("PLANS_MAX_RETRIES", "max_retries", integer(1, 10))
+TIMEZONE: Final = ClientVariable("PLANS_TIMEZONE", "timezone", timezone)
+#: Parses to names; the client's `coaches` keyword takes only the ids (`tuple(names)`).
+COACHES: Final = ClientVariable("COACHES", "coaches", coach_names)
+
+CLIENT_VARIABLES: Final[tuple[ClientVariable[Any], ...]] = (
+    API_URL,
+    CACHE_TTL_SECONDS,
+    CACHE_MAX_SIZE,
+    TIMEOUT_SECONDS,
+    MAX_RETRIES,
+    TIMEZONE,
+    COACHES,
+)
+
+
+# -- reading --------------------------------------------------------------------------------
+def _never(name: str, raw: str) -> bool:
+    return False
+
+
+@final
+class EnvReader:
+    """Reads variables from a mapping, collecting one problem per bad variable, not stopping.
+
+    Empty values count as unset, so `DEV_GUILD_ID=` in a `.env` means "none".
+    `problems` maps each bad variable to what it expects plus what it got,
+    e.g. `a whole number from 1 to 10 (got '0')`; `conceal(name, raw)` says
+    which values must not be repeated (a token, a URL with a password).
+    """
+
+    def __init__(
+        self, environ: Mapping[str, str], *, conceal: Callable[[str, str], bool] = _never
+    ) -> None:
+        self._environ = environ
+        self._conceal = conceal
+        self.problems: dict[str, str] = {}
+
+    def get(self, name: str, default: T, parse: Callable[[str], T]) -> T:
+        """`name` parsed, or `default` when it is unset or bad (a bad one is a problem)."""
+        raw = (self._environ.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            shown = "" if self._conceal(name, raw) else f" (got {_shorten(raw)})"
+            self.problems[name] = f"{exc}{shown}"
+            return default
+
+    def read(self, variable: ClientVariable[T], default: T) -> T:
+        """`get` for one of the plan client's variables, with its shared parser."""
+        return self.get(variable.name, default, variable.parse)
+
+
+def _shorten(raw: str) -> str:
+    if len(raw) > MAX_SHOWN_CHARS:
+        raw = raw[: MAX_SHOWN_CHARS - 3] + "..."
+    return repr(raw)

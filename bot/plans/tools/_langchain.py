@@ -1,0 +1,71 @@
+"""The tool functions as LangChain tools; langchain-core is imported by the call, not here.
+
+Importing it at call time keeps `import bot.plans.tools` working without the
+`agents` extra, and lets the call say which extra to install.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from ._answer import all_plans_text, coach_plan_text
+from ._shared import known_names
+from ._text import choices
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+INSTALL_HINT: Final = "pip install 'coach-plans-bot[agents]'"
+
+
+def get_langchain_tools() -> list[BaseTool]:
+    """`coach_plan` and `all_coach_plans` as LangChain tools with typed, described arguments."""
+    try:
+        from langchain_core.tools import StructuredTool
+        from pydantic import BaseModel, Field
+    except ImportError as exc:
+        raise ImportError(f"The LangChain tools need langchain-core: {INSTALL_HINT}") from exc
+
+    date_help = (
+        "Trading day as YYYY-MM-DD, or 'today' or 'yesterday'. "
+        "Leave empty for today (New York time unless configured otherwise)."
+    )
+
+    coaches = choices(known_names())
+
+    class CoachPlanArgs(BaseModel):
+        coach: str = Field(description=f"Coach id or name, one of: {coaches}.")
+        date: str | None = Field(default=None, description=date_help)
+
+    class AllPlansArgs(BaseModel):
+        date: str | None = Field(default=None, description=date_help)
+
+    return [
+        StructuredTool.from_function(
+            func=coach_plan_text,
+            name="coach_plan",
+            description=(
+                "Read one trading coach's plan for a day: author, posting time, the plan "
+                "text and chart links. Says so when there is no plan or the service is down."
+            ),
+            args_schema=CoachPlanArgs,
+            # Arguments an LLM got wrong come back as a sentence it can act on.
+            handle_validation_error=(
+                f"Invalid arguments. coach_plan takes `coach` (one of: {coaches}) and an "
+                "optional `date` (YYYY-MM-DD, 'today' or 'yesterday')."
+            ),
+        ),
+        StructuredTool.from_function(
+            func=all_plans_text,
+            name="all_coach_plans",
+            description=(
+                "Read every trading coach's plan for a day, one section per coach. "
+                "Says which coaches posted nothing and whether the service is down."
+            ),
+            args_schema=AllPlansArgs,
+            handle_validation_error=(
+                "Invalid arguments. all_coach_plans takes an optional `date` "
+                "(YYYY-MM-DD, 'today' or 'yesterday')."
+            ),
+        ),
+    ]
