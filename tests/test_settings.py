@@ -112,6 +112,7 @@ INVALID = [
     ("REPLY_DEADLINE_SECONDS", "61", "at most 60"),
     ("PLANS_TIMEZONE", "Mars/Olympus", "IANA timezone"),
     ("PLANS_TIMEZONE", "EST5EDT/../..", "IANA timezone"),
+    ("PLANS_TIMEZONE", "America", "IANA timezone"),
     ("COACHES", "d", "id=Name pairs"),
     ("COACHES", "d=Day,d=Again", "unique"),
     ("COACHES", "D!=Day", "lowercase"),

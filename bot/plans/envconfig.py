@@ -82,10 +82,14 @@ def integer(low: int, high: int) -> Callable[[str], int]:
 
 
 def timezone(raw: str) -> str:
-    """An IANA name; ZoneInfo also refuses path tricks such as `EST5EDT/../..` (ValueError)."""
+    """An IANA name; whatever ZoneInfo raises for a value that is not one means just that.
+
+    ZoneInfo looks names up as files: a path trick (`EST5EDT/../..`) raises
+    ValueError, a folder (`America`) or an overlong name OSError.
+    """
     try:
         ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError("an IANA timezone name such as America/New_York") from None
     return raw
 

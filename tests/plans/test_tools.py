@@ -228,6 +228,7 @@ def test_invalid_variables_are_named_in_one_sentence(monkeypatch: pytest.MonkeyP
         ("PLANS_TIMEOUT_SECONDS", "nan", "a number of seconds above 0 and at most 300"),
         ("PLANS_CACHE_TTL_SECONDS", "-5", "a number of seconds above 0"),
         ("PLANS_TIMEZONE", "Mars/Olympus", "an IANA timezone name such as America/New_York"),
+        ("PLANS_TIMEZONE", "America", "an IANA timezone name such as America/New_York"),
         ("COACHES", "d,s", "comma-separated id=Name pairs such as d=Day Trading,s=Swing"),
     ],
 )
