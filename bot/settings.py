@@ -224,10 +224,11 @@ class Settings:
 
 # -- parsing helpers: each returns the value or raises ValueError(what is expected) --
 def _may_be_secret(environ: Mapping[str, str], name: str, raw: str) -> bool:
-    """Never echo the token, nor a value that looks like one (pasted into the wrong line)."""
+    """Never echo the token, nor a value that looks like one (pasted into the wrong line),
+    nor an API URL (it may carry a password), as the agent tools do not either."""
     token = (environ.get("DISCORD_TOKEN") or "").strip()
     return (
-        name == "DISCORD_TOKEN"
+        name in ("DISCORD_TOKEN", envconfig.API_URL.name)
         or _TOKEN_LIKE.search(raw) is not None
         or bool(token and token in raw)
     )

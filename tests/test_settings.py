@@ -219,3 +219,10 @@ def test_dotenv_file_is_read_and_the_environment_wins(
 def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Settings().log_level = "DEBUG"  # type: ignore[misc]
+
+
+def test_a_bad_api_url_is_not_echoed() -> None:
+    """An API URL may carry a password: a bad one is named, never repeated back."""
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"PLANS_API_URL": "ftp://user:hunter2@plans.internal"})
+    assert "PLANS_API_URL" in str(info.value) and "hunter2" not in str(info.value)

@@ -37,7 +37,7 @@ class PlanKeys:
     ) -> None:
         try:
             self.tz = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder name
             raise ValueError(f"unknown timezone {timezone!r}; use an IANA name") from exc
         self.coaches: tuple[str, ...] = tuple(c.strip().lower() for c in coaches)
         if not self.coaches or not all(c.isalnum() for c in self.coaches):

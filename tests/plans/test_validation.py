@@ -78,6 +78,7 @@ def test_constructor_rejects_bad_settings() -> None:
         {"cache_ttl_seconds": 0},
         {"max_cache_size": 0},
         {"timezone": "Mars/Olympus"},
+        {"timezone": "America"},
         {"timeout": -1},
         {"coaches": []},
     ):
