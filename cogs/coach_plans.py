@@ -126,12 +126,17 @@ class CoachPlans(commands.Cog, name="Coach plans"):
         async with self._replying(interaction) as call:
             cid, day = self._coach(coach), self._day(date)
             self._check_rate(interaction)
-            await interaction.response.defer(thinking=True)
-            plan = await self.client.fetch_coach_plan(
-                cid, day, deadline=self.settings.fetch_deadline_seconds
-            )
-            embed = render.plan_embed(plan, self.names[cid], tz=self.tz)
-            await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
+            plan = self.client.peek_fresh(cid, day)
+            if plan is not None:  # a fresh cache hit: no I/O, so answer at once
+                embed = render.plan_embed(plan, self.names[cid], tz=self.tz)
+                await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+            else:  # acknowledge first: the API may take up to the reply deadline
+                await interaction.response.defer(thinking=True)
+                plan = await self.client.fetch_coach_plan(
+                    cid, day, deadline=self.settings.fetch_deadline_seconds
+                )
+                embed = render.plan_embed(plan, self.names[cid], tz=self.tz)
+                await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
             call.outcome = describe_plan(plan)
 
     @app_commands.command(name="plans")
