@@ -117,7 +117,8 @@ def figure_10(sizes: Sizes) -> list[Row]:
         ratio_row("10", f"{name}, miss, p50", miss, stats, unit="ms", floor_name=simcord_floor),
         ratio_row(
             "10", "Discord path: the cog's share of a hit (render + respond) vs the client's",
-            cog, client, unit="ms", floor_name="client.fetch_coach_plan inside the same /plan",
+            cog, client, unit="ms",
+            floor_name="the client's call inside the same /plan (peek_fresh on a hit)",
             note=f"client share, median over rounds: {median(client) * 1000:.0f} µs; "
             f"spread {spread(client)[0] * 1000:.0f}–{spread(client)[1] * 1000:.0f} µs",
         ),

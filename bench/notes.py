@@ -184,55 +184,41 @@ lift figure 7's 8-thread throughput, which the hop bounds today (one loop
 thread serves every call, so threads add contention, not throughput).
 """,
     "3": """
-Python work on the miss path beyond what the required behaviour costs. The
-reference rows put the required part (own task, shield, deadline) and
-async-lru's own miss at 1.11-1.13x here, which leaves about 0.12x of budget
-(some 45 µs at a 370 µs floor); the client spends about 0.3x. One-off
-ablations on this machine (the same interleaved method, calling the
-client's internals directly) located it: the transport alone
-(`Upstream.get_json`) 1.05x; `_fetch` without the cache 1.14-1.25x, so parsing
-and building the entry add about 0.10x; async-lru's task and shield over that
-+0.10x; `PlanCache` and `client._load` layers +0.05x; `_get` with its
-`asyncio.timeout` +0.04x; in all 1.34-1.44x. Warm microbenchmarks of the parts
-(this machine is slow: `json.loads` of the 330-byte plan takes 7 µs):
-`Entry` building in `_entry` 13.2 µs, of which `dataclasses.replace` for the
-cached copy is 8.4 µs (a positional `CoachPlan(...)` call does it in 4.1 µs)
-and `today()` 1.5 µs (the memoised `_today_iso()` is 0.7 µs);
-`CoachPlan.from_json` 8 µs; the disabled `log.info` line 1 µs. What would fix
-it, in order of effect: (1) build the cached copy with one positional
-constructor call (or hand the same frozen plan to hits and mark `from_cache`
-on the entry, not a copy), and take the day from `_today_iso()`; (2) make
-`from_json` check types in one pass without `_text`/`_optional_text` calls
-per field; (3) in the transport, reuse one `ClientTimeout` while the budget
-is the full `timeout`, return a tuple instead of the `Reply` dataclass, and
-`await resp.read()` when `Content-Length` is known and within the limit
-instead of the `iter_chunked` loop; (4) in the cache, fold `lookup()` and
-`get()` into one `cache_contains` and drop `size` (a `cache_info()` tuple)
-from the insert path. Each part is a few µs warm and 2-3 times that in the
-context of a real request; (1)-(4) together are roughly the 0.15-0.2x to
-remove. With logging at INFO (the bot's default), the per-miss log line is
-formatted and written too, which makes this figure worse in production: DEBUG
-would keep it out of the hot path.
+What is left is the client's own Python on the miss path, and how deep it
+runs. Done since the first run (1.47x): the cached copy is one positional
+constructor call instead of `dataclasses.replace`, the day comes from the
+memoised `today_iso()`, one `ClientTimeout` is reused while the budget is the
+full `timeout`, a body of known length is read in one `read()`, and callers
+joining a load arm no timer. An interleaved A/B on this machine, new key each
+call, against the same upstream (2026-11-25, not part of the table): the
+transport alone (`Upstream.get_json`) 1.05-1.07x of the raw GET; plus parsing
+and building the entry (`PlanFetcher.fetch`) 1.13x; the full miss 1.26-1.5x
+across runs, the spread following the machine's load. The required part (own task, shield,
+deadline) and async-lru's own miss are 1.11-1.13x here, so the layers between
+the caller and the fetch (async-lru's task and shield, `PlanCache`, the
+client's `_get` with its deadline) cost about 0.15x, more than their warm
+micro-benchmarks (a few µs each) suggest: every I/O wake-up of the load
+resumes a chain of about nine coroutine frames (`PlanCache._load`,
+`client._load`, `PlanFetcher.fetch`, `Upstream.get_json`, `_attempt`,
+`_read_json`, aiohttp's). What would fix it: a flatter load path (the cache
+calling the fetcher directly, `_read_json` folded into `_attempt`), and
+building the entry without a second `CoachPlan` for hits (mark `from_cache` on
+the entry and let hits read it from there). Expect 0.05-0.1x from each.
 """,
     "4": """
-The per-caller deadline timer, and async-lru's per-waiter shield. Each of
-the 1,000 callers enters its own `asyncio.timeout()` (a `TimerHandle` pushed on
-the loop's heap, cancelled on exit) before joining the one load. A one-off
-ablation on this machine (9 interleaved rounds, 20 ms delay, per-caller cost
-= (crowd wall - one miss) / 1,000): async-lru alone 41 µs a caller; async-lru
-plus a per-caller `asyncio.timeout` 61 µs; the client 66 µs; the client's path
-with joiners not arming their own timer 43 µs; 1,000 bare tasks awaiting one
-GET 16 µs. The fix: a caller that joins a load already under way, with a
-deadline no earlier than that load's (always so for default deadlines, since
-it arrives later), awaits the shared load without its own timer: the load is
-already bounded by its own deadline (per-attempt budgets and the leader's
-timeout). `PlanCache` would keep the `deadline_at` of each load in progress
-next to `_loading`; only a joiner with an earlier deadline needs a timer. That
-brings the client to async-lru's own coalescing cost, 2.0-2.8x of one miss
-here (the issue measured 1.9-2.0x on its machine): meeting <= 2.0x on this
-machine also needs coalescing below async-lru's per-waiter `shield` (an outer
-future and a callback per waiter), e.g. joiners waiting on one per-key future
-through `asyncio.wait`, which never cancels what it waits on.
+async-lru's per-waiter cost, on a machine slower than the issue's. Done since
+the first run (2.73x): a caller that joins a load already under way with a
+deadline no earlier than the load's arms no timer of its own (the load is
+bounded by its own deadline: per-attempt budgets, and a wait for a connection
+slot that is bounded too), which brought the client from 66 µs to about 45 µs
+per joining caller. The reference rows of the same run show async-lru's own
+coalescing (2.1-2.6x of one raw GET here across runs, as the machine's load
+varies; the issue measured 1.9-2.0x on its machine) and 1,000 bare tasks
+(1.5-1.7x): the client stays within about 0.1-0.2x of async-lru alone. Meeting <= 2.0x on this machine needs coalescing below async-lru's
+per-waiter `shield` (an outer future and a done-callback per waiter): for
+example, joiners waiting on one per-key future through `asyncio.wait`, which
+never cancels what it waits on, with async-lru kept for the LRU and the first
+caller's task.
 """,
     "9": """
 Module execution: this environment sets PYTHONDONTWRITEBYTECODE, and
