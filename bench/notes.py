@@ -214,7 +214,8 @@ slot that is bounded too), which brought the client from 66 µs to about 45 µs
 per joining caller. The reference rows of the same run show async-lru's own
 coalescing (2.1-2.6x of one raw GET here across runs, as the machine's load
 varies; the issue measured 1.9-2.0x on its machine) and 1,000 bare tasks
-(1.5-1.7x): the client stays within about 0.1-0.2x of async-lru alone. Meeting <= 2.0x on this machine needs coalescing below async-lru's
+(1.5-1.7x): the client stays within about 0.1-0.2x of async-lru alone.
+Meeting <= 2.0x on this machine needs coalescing below async-lru's
 per-waiter `shield` (an outer future and a done-callback per waiter): for
 example, joiners waiting on one per-key future through `asyncio.wait`, which
 never cancels what it waits on, with async-lru kept for the LRU and the first
