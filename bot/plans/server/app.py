@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, final
+from typing import Any, Final, TypeVar, final
 
 from aiohttp import web
 
@@ -27,6 +27,7 @@ from .db import PlanStore, StoredPlan
 from .loader import DEFAULT_COACHES
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PLAN_PATH: Final = "/api/coach-plans/"
 JSON_CONTENT_TYPE: Final = "application/json"
@@ -137,13 +138,20 @@ def _plan_json(plan: StoredPlan, *, channel: bool) -> dict[str, Any]:
     return body
 
 
+async def _read(what: str, read: Callable[..., T], *args: str) -> T | web.Response:
+    """Run a store read off the loop; a failure becomes the contract's 500 answer."""
+    try:
+        return await asyncio.to_thread(read, *args)
+    except Exception as exc:
+        log.exception("reading the %s for %s failed", what, "/".join(args))
+        return _json({"error": f"Failed to retrieve {what}", "message": str(exc)}, status=500)
+
+
 async def _plan(request: web.Request) -> web.Response:
     coach, day = _coach_and_day(request)
-    try:
-        plan = await asyncio.to_thread(request.app[STATE].store.plan, coach, day)
-    except Exception as exc:
-        log.exception("reading the plan for %s on %s failed", coach, day)
-        return _json({"error": "Failed to retrieve plan", "message": str(exc)}, status=500)
+    plan = await _read("plan", request.app[STATE].store.plan, coach, day)
+    if isinstance(plan, web.Response):
+        return plan
     if plan is None:
         # Contract quirk: "no plan" is a 200 without author/created_at, not a 404.
         return _json({"plan": f"No plan available for coach_{coach} on {day}", "charts": []})
@@ -153,11 +161,9 @@ async def _plan(request: web.Request) -> web.Response:
 async def _all_plans(request: web.Request) -> web.Response:
     state = request.app[STATE]
     day = request.query.get("date") or state.now().date().isoformat()
-    try:
-        plans = await asyncio.to_thread(state.store.plans_on, day)
-    except Exception as exc:
-        log.exception("reading all plans on %s failed", day)
-        return _json({"error": "Failed to retrieve plans", "message": str(exc)}, status=500)
+    plans = await _read("plans", state.store.plans_on, day)
+    if isinstance(plans, web.Response):
+        return plans
     return _json(
         {
             f"coach_{coach}": _plan_json(plans[coach], channel=False)
@@ -169,11 +175,9 @@ async def _all_plans(request: web.Request) -> web.Response:
 
 async def _history(request: web.Request) -> web.Response:
     coach, day = _coach_and_day(request)
-    try:
-        edits = await asyncio.to_thread(request.app[STATE].store.history, coach, day)
-    except Exception as exc:
-        log.exception("reading the history for %s on %s failed", coach, day)
-        return _json({"error": "Failed to retrieve history", "message": str(exc)}, status=500)
+    edits = await _read("history", request.app[STATE].store.history, coach, day)
+    if isinstance(edits, web.Response):
+        return edits
     rows = [
         {
             "plan_text": edit.plan_text,
