@@ -110,9 +110,9 @@ class CoachPlanClient:
         self._keys = PlanKeys(coaches, timezone, now)
         self.api_base_url = api_base_url.rstrip("/")
         self.timezone = timezone
-        self.cache_ttl_seconds = cache_ttl_seconds
-        self.not_found_ttl_seconds = not_found_ttl_seconds
-        self.past_ttl_seconds = past_ttl_seconds
+        self.freshness = Freshness(
+            cache_ttl_seconds, past_ttl_seconds, not_found_ttl_seconds, refresh_ahead_ratio
+        )
         self.deadline_seconds = deadline_seconds
         self.strict = strict
         self._clock = clock
@@ -143,9 +143,7 @@ class CoachPlanClient:
         self._fetcher = PlanFetcher(
             upstream=self._upstream,
             keys=self._keys,
-            freshness=Freshness(
-                cache_ttl_seconds, past_ttl_seconds, not_found_ttl_seconds, refresh_ahead_ratio
-            ),
+            freshness=self.freshness,
             stale=self._stale,
             stats=self.stats,
             clock=clock,
@@ -283,9 +281,9 @@ class CoachPlanClient:
             "api": self._upstream.snapshot(),
             "cache": self._cache.snapshot()
             | {
-                "ttl_seconds": self.cache_ttl_seconds,
-                "not_found_ttl_seconds": self.not_found_ttl_seconds,
-                "past_ttl_seconds": self.past_ttl_seconds,
+                "ttl_seconds": self.freshness.today_seconds,
+                "not_found_ttl_seconds": self.freshness.not_found_seconds,
+                "past_ttl_seconds": self.freshness.past_seconds,
                 "stale_size": len(self._stale),
             },
             "breaker": self.breaker.snapshot(),
