@@ -1,0 +1,111 @@
+"""The console's pure parts: reading a typed command, and rendering a reply for a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import discord
+import pytest
+from discord import app_commands
+
+from bot.offline.commandline import CommandLineError, parse_command
+from bot.offline.terminal import readable_timestamps, render_reply
+from bot.offline.world import _serialize_page_actions
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def tree() -> app_commands.CommandTree:  # type: ignore[type-arg]
+    """A tree with the shapes of our commands (no bot needed to parse)."""
+    client = discord.Client(intents=discord.Intents.none())
+    tree: app_commands.CommandTree = app_commands.CommandTree(client)  # type: ignore[type-arg]
+
+    @tree.command(name="plan", description="one plan")
+    async def plan(interaction: discord.Interaction, coach: str, date: str | None = None) -> None:
+        """unused"""
+
+    @tree.command(name="cachestats", description="stats")
+    async def cachestats(interaction: discord.Interaction) -> None:
+        """unused"""
+
+    return tree
+
+
+@pytest.mark.parametrize(
+    ("line", "options"),
+    [
+        ("/plan d", {"coach": "d"}),
+        ("/plan d yesterday", {"coach": "d", "date": "yesterday"}),
+        ("/plan coach:d date:2024-11-09", {"coach": "d", "date": "2024-11-09"}),
+        ("/plan date:today coach:s", {"date": "today", "coach": "s"}),
+        ('/PLAN "d"', {"coach": "d"}),
+        ("/cachestats", {}),
+    ],
+)
+def test_lines_become_calls(tree: Any, line: str, options: dict[str, str]) -> None:
+    """Positional words fill options in order; name:value sets one by name."""
+    call = parse_command(line, tree)
+    assert call.options == options
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("plan d", "start with /"),
+        ("/nope", "unknown command /nope"),
+        ("/plan", "needs coach"),
+        ("/plan d today extra", "one too many"),
+        ('/plan "d', "could not read"),
+    ],
+)
+def test_bad_lines_say_what_is_wrong(tree: Any, line: str, says: str) -> None:
+    with pytest.raises(CommandLineError, match=says):
+        parse_command(line, tree)
+
+
+def test_discord_timestamps_read_as_local_time() -> None:
+    """`<t:…:f>` becomes a date and time in the bot's timezone; `:R` becomes "… ago"."""
+    when = int(dt.datetime(2024, 11, 9, 13, 5, tzinfo=NEW_YORK).timestamp())
+    assert readable_timestamps(f"<t:{when}:f>", NEW_YORK) == "2024-11-09 13:05 EST"
+    assert readable_timestamps(f"<t:{when}:R>", NEW_YORK).endswith(" ago")
+    assert readable_timestamps(r"by ivan\_intraday in \#day-trading", NEW_YORK) == (
+        "by ivan_intraday in #day-trading"
+    )
+
+
+def test_reply_shows_every_part_of_an_embed() -> None:
+    """Title, text, fields, image, footer, and whether only the user sees it."""
+    embed = discord.Embed(title="Day Trading · 2024-11-09", description="NVDA bull flag")
+    embed.add_field(name="Author", value="dana")
+    embed.set_image(url="https://cdn.example.com/a.png")
+    embed.set_footer(text="Live from the plan service")
+    text = render_reply("", [embed], ephemeral=True, tz=NEW_YORK)
+    for part in ("(only you can see this)", "== Day Trading · 2024-11-09 ==", "NVDA bull flag",
+                 "* Author:", "dana", "[image] https://cdn.example.com/a.png",
+                 "-- Live from the plan service"):  # fmt: skip
+        assert part in text
+    assert render_reply("", [], ephemeral=False, tz=NEW_YORK) == "(no visible reply)"
+
+
+async def test_page_actions_wait_for_the_console() -> None:
+    """A page action arriving during a console command waits its turn instead of failing."""
+    order: list[str] = []
+
+    class FakePreview:  # our seam: only the entry point we wrap
+        async def _action(self, context_id: Any, body: Any) -> str:
+            order.append("page")
+            return "done"
+
+    preview = FakePreview()
+    lock = asyncio.Lock()
+    _serialize_page_actions(preview, lock)
+    async with lock:  # a console command in progress
+        page = asyncio.ensure_future(preview._action("ctx", {}))
+        await asyncio.sleep(0.01)
+        order.append("console")
+    assert await page == "done"
+    assert order == ["console", "page"]
