@@ -1,0 +1,54 @@
+"""The circuit breaker on its own, on an injected clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.plans.breaker import CircuitBreaker
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_opens_after_consecutive_failures_only() -> None:
+    """A success in between resets the count: only failures in a row open it."""
+    breaker = CircuitBreaker(failures=3, cooldown=10, clock=Clock())
+    for _ in range(2):
+        breaker.record_failure()
+    breaker.record_success()
+    breaker.record_failure()
+    breaker.record_failure()
+    assert breaker.state == "closed" and breaker.allow()
+    breaker.record_failure()
+    assert breaker.state == "open" and not breaker.allow()
+    assert breaker.snapshot() == {
+        "state": "open", "opens": 1, "short_circuited": 1, "consecutive_failures": 3,
+    }  # fmt: skip
+
+
+def test_half_open_lets_exactly_one_probe_through() -> None:
+    """After the cooldown one caller probes; the others are still refused until it ends."""
+    clock = Clock()
+    breaker = CircuitBreaker(failures=1, cooldown=10, clock=clock)
+    breaker.record_failure()
+    clock.t = 10
+    assert breaker.state == "half_open"
+    assert breaker.allow() and not breaker.allow()
+    breaker.record_failure()  # the probe failed: open for another cooldown
+    assert breaker.state == "open" and breaker.opens == 2
+    clock.t = 20
+    assert breaker.allow()
+    breaker.release_probe()  # the probe was cancelled: it told us nothing
+    assert breaker.allow()
+    breaker.record_success()
+    assert breaker.state == "closed" and breaker.consecutive_failures == 0
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="breaker_failures"):
+        CircuitBreaker(failures=0, cooldown=1)
