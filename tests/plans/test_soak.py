@@ -16,6 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.plans import CoachPlanClient
+from tests.conftest import FakeTime
 from tests.contract_server import ContractServer, Fault
 from tests.plans.test_fault_matrix import kind_of
 
@@ -41,7 +42,9 @@ FAULTS = [
 KINDS = {"fresh", "cached", "stale", "no plan", "fallback"}
 
 
-async def soak(plan_server: ContractServer, make_client: Make, calls: int) -> Counter[str]:
+async def soak(
+    plan_server: ContractServer, make_client: Make, fake_time: FakeTime, calls: int
+) -> Counter[str]:
     days = [f"2024-{m:02d}-{d:02d}" for m in range(1, 3) for d in range(1, 26)]  # 50 days
     for coach in "dis":
         for day in days[::2]:
@@ -57,7 +60,6 @@ async def soak(plan_server: ContractServer, make_client: Make, calls: int) -> Co
         not_found_ttl_seconds=1,
         past_ttl_seconds=3,
     )
-    fake = client._clock  # the fixture's fake clock: advance it as the soak goes
     answers: Counter[str] = Counter()
     rng = random.Random(1)
     max_size = 0
@@ -76,7 +78,7 @@ async def soak(plan_server: ContractServer, make_client: Make, calls: int) -> Co
                 answers[kind_of(await client.fetch_coach_plan(coach, day))] += 1
             max_size = max(max_size, client.get_metrics()["cache"]["size"])
             if n == 0 and i % 5 == 0:
-                fake.__self__.advance(0.1)  # type: ignore[attr-defined]
+                fake_time.advance(0.1)  # TTLs and the breaker's cooldown run on it
 
     await asyncio.gather(*(worker(n) for n in range(50)))
     metrics = client.get_metrics()
@@ -92,13 +94,17 @@ async def soak(plan_server: ContractServer, make_client: Make, calls: int) -> Co
     return answers
 
 
-async def test_soak_short(plan_server: ContractServer, make_client: Make) -> None:
+async def test_soak_short(
+    plan_server: ContractServer, make_client: Make, fake_time: FakeTime
+) -> None:
     """5,000 calls over 200 keys from 50 tasks: invariants hold, every answer has a kind."""
-    answers = await soak(plan_server, make_client, 5_000)
+    answers = await soak(plan_server, make_client, fake_time, 5_000)
     assert answers["fallback"] and answers["fresh"] and answers["cached"]
 
 
 @pytest.mark.slow
-async def test_soak_long(plan_server: ContractServer, make_client: Make) -> None:
+async def test_soak_long(
+    plan_server: ContractServer, make_client: Make, fake_time: FakeTime
+) -> None:
     """The same for 20,000 calls."""
-    await soak(plan_server, make_client, 20_000)
+    await soak(plan_server, make_client, fake_time, 20_000)
