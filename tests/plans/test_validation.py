@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -73,7 +74,7 @@ async def test_default_date_is_today_in_new_york(
 
 def test_constructor_rejects_bad_settings() -> None:
     """Bad construction fails at once with a sentence, not at the first call."""
-    for kwargs in (
+    cases: tuple[dict[str, Any], ...] = (
         {"max_retries": 0},
         {"cache_ttl_seconds": 0},
         {"max_cache_size": 0},
@@ -81,9 +82,10 @@ def test_constructor_rejects_bad_settings() -> None:
         {"timezone": "America"},
         {"timeout": -1},
         {"coaches": []},
-    ):
+    )
+    for kwargs in cases:
         with pytest.raises(ValueError):
-            CoachPlanClient("http://127.0.0.1:5000", **kwargs)  # type: ignore[arg-type]
+            CoachPlanClient("http://127.0.0.1:5000", **kwargs)
     with pytest.raises(ValueError, match="http"):
         CoachPlanClient("ftp://example")
 
