@@ -22,6 +22,8 @@ import webbrowser
 from collections.abc import Sequence
 from typing import Final
 
+from simcord import SetupError
+
 from bot.logs import setup_logging
 from bot.offline.console import Console, run_script, stdin_lines
 from bot.offline.world import OfflineWorld
@@ -89,9 +91,16 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             if args.no_web:
                 await console.interact(stdin_lines())
                 return EXIT_OK
-            async with world.page(port=args.port) as preview:
-                _announce(preview.url, open_browser=not args.no_browser)
-                await _console_and_page(console, preview)
+            async with contextlib.AsyncExitStack() as stack:
+                try:
+                    page = await stack.enter_async_context(world.page(port=args.port))
+                except SetupError as exc:  # e.g. --port already taken
+                    print(f"python -m bot --offline: the page could not start ({exc}); "
+                          "pick another --port, or leave it out for a free one",
+                          file=sys.stderr)  # fmt: skip
+                    return EXIT_USAGE
+                _announce(page.url, open_browser=not args.no_browser)
+                await _console_and_page(console, page)
             return EXIT_OK
     except asyncio.CancelledError:
         print("\nStopped.", flush=True)

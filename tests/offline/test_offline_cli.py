@@ -85,3 +85,16 @@ def test_ctrl_c_stops_cleanly() -> None:
 
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0, "the page port is still open"
+
+
+def test_a_taken_page_port_is_a_clear_error() -> None:
+    """--port on a busy port: exit 2 and one sentence, not a traceback."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        proc = offline("--no-browser", "--port", str(port), stdin="/quit\n")
+    assert proc.returncode == 2
+    assert f"could not bind port {port}" in proc.stderr and "Traceback" not in proc.stderr
