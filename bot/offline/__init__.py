@@ -27,6 +27,7 @@ from simcord import SetupError
 from bot.logs import setup_logging
 from bot.offline.console import Console, run_script, stdin_lines
 from bot.offline.world import OfflineWorld
+from bot.plans.envconfig import http_url
 from bot.settings import Settings, SettingsError
 
 EXIT_OK: Final = 0
@@ -62,7 +63,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.api is not None:
+        try:
+            args.api = http_url(args.api.strip())
+        except ValueError as exc:
+            parser.error(f"--api (or PLANS_API_URL): expected {exc}")
     try:
         settings = Settings.from_env()
     except SettingsError as exc:

@@ -98,3 +98,10 @@ def test_a_taken_page_port_is_a_clear_error() -> None:
         proc = offline("--no-browser", "--port", str(port), stdin="/quit\n")
     assert proc.returncode == 2
     assert f"could not bind port {port}" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_bad_api_url_is_a_clear_error() -> None:
+    """--api that is not an http(s) URL: exit 2 with what is expected, before anything starts."""
+    proc = offline("--api", "notaurl", "--run", "/plan d")
+    assert proc.returncode == 2
+    assert "http:// or https://" in proc.stderr and "Traceback" not in proc.stderr
