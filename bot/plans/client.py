@@ -23,6 +23,7 @@ import aiohttp
 
 from .breaker import CircuitBreaker
 from .cache import Entry, Key, PlanCache, StaleStore
+from .envconfig import DEFAULT_API_URL, DEFAULT_COACH_NAMES
 from .fetch import ALL, Freshness, PlanFetcher
 from .keys import PlanKeys
 from .metrics import ClientStats
@@ -38,7 +39,8 @@ from .transport import ConnectorFactory, Sleep, Upstream
 
 log = logging.getLogger(__name__)
 
-DEFAULT_COACHES: Final = ("d", "i", "s", "n")
+#: The deployed service's coaches (configuration, not code: see `coaches=`).
+DEFAULT_COACHES: Final = tuple(DEFAULT_COACH_NAMES)
 
 
 def _utcnow() -> dt.datetime:
@@ -64,7 +66,7 @@ class CoachPlanClient:
 
     def __init__(
         self,
-        api_base_url: str = "http://localhost:5000",
+        api_base_url: str = DEFAULT_API_URL,
         *,
         cache_ttl_seconds: float = 3600,
         max_cache_size: int = 100,

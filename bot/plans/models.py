@@ -16,7 +16,6 @@ from typing import Any, Final, Literal
 
 ErrorCategory = Literal["timeout", "unavailable", "bad_response", "rejected"]
 
-NO_PLAN_PREFIX: Final = "No plan available"
 ERROR_PLAN_PREFIX: Final = "Error retrieving plan"
 ALL_KEY_PREFIX: Final = "coach_"
 

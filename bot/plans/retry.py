@@ -48,17 +48,6 @@ class RetryPolicy:
         return cap * rand()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class RetryDetails:
-    """What one retry decision was, for metrics and logs (shaped like stamina's)."""
-
-    endpoint: str
-    retry_num: int
-    wait_for: float
-    waited_so_far: float
-    caused_by: str
-
-
 def is_retryable_status(status: int) -> bool:
     """Connection trouble, 5xx and 429 can pass; any other 4xx will fail the same way again."""
     return status in RETRYABLE_STATUSES or status >= 500

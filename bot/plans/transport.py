@@ -22,7 +22,6 @@ from .metrics import ClientStats
 from .models import BadResponse, ErrorCategory, PlanUnavailable, Rejected
 from .retry import (
     RETRY_AFTER_STATUSES,
-    RetryDetails,
     RetryPolicy,
     is_retryable_status,
     parse_retry_after,
@@ -112,6 +111,7 @@ class Upstream:
             "success": self._stats.api_success,
             "errors": self._stats.api_errors,
             "retries": self._stats.api_retries,
+            "not_found": self._stats.api_not_found,
             "last_error": self.last_error,
             "in_flight": self.in_flight,
             "peak_in_flight": self.peak_in_flight,
@@ -149,7 +149,6 @@ class Upstream:
     ) -> Reply:
         """GET `path` until it answers usably, the attempts run out or the deadline nears."""
         attempts = self._policy.attempts if retry else 1
-        started = self._clock()
         attempt = 0
         while True:
             attempt += 1
@@ -183,19 +182,13 @@ class Upstream:
             if delay is None:
                 break
             self._stats.api_retries += 1
-            details = RetryDetails(endpoint, attempt, delay, self._clock() - started, str(failure))
             log.warning(
                 "retrying %s (attempt %d of %d) in %.2fs after %s",
-                endpoint,
-                details.retry_num + 1,
-                attempts,
-                details.wait_for,
-                details.caused_by,
-            )
+                endpoint, attempt + 1, attempts, delay, failure,
+            )  # fmt: skip
             await self._sleep(delay)
         self._stats.api_errors += 1
-        cls = BadResponse if failure.category == "bad_response" else PlanUnavailable
-        if cls is BadResponse:
+        if failure.category == "bad_response":
             raise BadResponse(str(failure), status=failure.status)
         raise PlanUnavailable(str(failure), category=failure.category, status=failure.status)
 

@@ -15,9 +15,10 @@ from datetime import date, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from ..envconfig import DEFAULT_COACH_NAMES
 from .db import NewEdit, NewPlan, PlanStore
 
-DEFAULT_COACHES: Final[tuple[str, ...]] = ("d", "i", "s", "n")
+DEFAULT_COACHES: Final[tuple[str, ...]] = tuple(DEFAULT_COACH_NAMES)
 
 _DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PLAN_KEYS: Final = frozenset(
