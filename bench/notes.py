@@ -234,6 +234,6 @@ with the cache (any normal install) the difference is well inside the target.
 Of what remains, most is `dataclasses` building six classes (0.8-1.4 ms each
 on this machine), `zoneinfo` (3 ms) and the `sync` facade (1.5 ms). A lazy
 `SyncCoachPlanClient` import (module `__getattr__`) and plain `__slots__`
-classes for `Reply`, `RetryDetails` and `Entry` would cut it further.
+classes for `Reply` and `Entry` would cut it further.
 """,
 }

@@ -92,7 +92,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with OfflineWorld(settings, api_url=args.api) as world:
             if args.run:
-                failures = await run_script(world, args.run, lambda text: print(text, flush=True))
+                failures = await run_script(world, args.run)
                 return EXIT_FAILED if failures else EXIT_OK
             console = Console(world)
             if args.no_web:

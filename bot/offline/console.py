@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Final, TextIO
 from zoneinfo import ZoneInfo
 
@@ -133,10 +133,9 @@ async def stdin_lines(stream: TextIO = sys.stdin) -> AsyncIterator[str]:
             loop.remove_reader(fd)
 
 
-async def run_script(world: OfflineWorld, lines: list[str], say: Callable[[str], None]) -> int:
+async def run_script(world: OfflineWorld, lines: list[str]) -> int:
     """`--run`: each line in turn, no prompt; the number of lines that failed."""
     console = Console(world)
-    console.say = say  # type: ignore[method-assign]
     for line in lines:
         if not await console.handle(line):
             break
