@@ -60,6 +60,8 @@ class ContractServer:
         self.plans: dict[tuple[str, str], dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.hits: Counter[str] = Counter()
+        #: The `date` query of every plan and /all request, in order.
+        self.dates: list[str] = []
         self.in_flight = 0
         self.peak_in_flight = 0
         self.healthy = True
@@ -104,6 +106,9 @@ class ContractServer:
         """Answer a random `rate` of requests with one of `faults` (their `times` ignored)."""
         self.chaos_rate, self.chaos_faults = rate, faults
         self._random = random.Random(seed)
+
+    def dates_asked(self) -> list[str]:
+        return list(self.dates)
 
     def requests_to(self, endpoint: Endpoint) -> int:
         return sum(n for path, n in self.hits.items() if PATHS.get(path) == endpoint)
@@ -220,6 +225,7 @@ class ContractServer:
     async def _plan(self, request: web.Request) -> web.StreamResponse:
         coach = request.query.get("coach", "")
         day = request.query.get("date", "")
+        self.dates.append(day)
         if coach not in COACHES:
             self.hits[request.path] += 1
             return web.json_response(
@@ -236,6 +242,7 @@ class ContractServer:
 
     async def _all(self, request: web.Request) -> web.StreamResponse:
         day = request.query.get("date", "")
+        self.dates.append(day)
 
         def body() -> dict[str, Any]:
             return {

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
+from . import envconfig
 from .client import CoachPlanClient
-from .models import CoachPlan, InvalidInput
+from .inputs import DATE_HELP, parse_coach
+from .models import InvalidInput
+from .tools import _text
+from .tools._env import ToolConfigError, read_env
 
 EXIT_OK: Final = 0
 EXIT_UPSTREAM: Final = 1
@@ -24,12 +29,18 @@ EXIT_BAD_INPUT: Final = 2
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.plans", description="Read coach plans from the Coach Plan API."
+        prog="python -m bot.plans",
+        description=(
+            "Read coach plans from the Coach Plan API. Days are trading sessions: "
+            "`today` is the current session (on a weekend or holiday, the latest one), "
+            "`previous` (or `yesterday`) the one before it. Reads the PLANS_* and "
+            "COACHES variables as the bot does."
+        ),
     )
     parser.add_argument(
         "--api",
-        default=os.environ.get("PLANS_API_URL", "http://localhost:5000"),
-        help="API base URL (default: $PLANS_API_URL or http://localhost:5000)",
+        default=None,
+        help=f"API base URL (default: $PLANS_API_URL or {envconfig.DEFAULT_API_URL})",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each fetch")
@@ -37,37 +48,34 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--deadline", type=float, default=15, help="seconds for the whole call")
     sub = parser.add_subparsers(dest="command", required=True)
     plan = sub.add_parser("plan", help="one coach's plan")
-    plan.add_argument("coach")
-    plan.add_argument("date", nargs="?", help="YYYY-MM-DD (default: today, US/Eastern)")
-    plans = sub.add_parser("plans", help="every coach's plan for a day")
-    plans.add_argument("date", nargs="?")
+    plan.add_argument("coach", help="id, name or coach_<id>, any case")
+    plan.add_argument("date", nargs="?", help=f"{DATE_HELP} (default: today)")
+    plans = sub.add_parser("plans", help="every coach's plan for a session")
+    plans.add_argument("date", nargs="?", help=f"{DATE_HELP} (default: today)")
     sub.add_parser("health", help="the API's health and ours")
     sub.add_parser("metrics", help="the API's own counters")
     return parser
 
 
-def _plan_text(plan: CoachPlan) -> str:
-    if plan.error:
-        return f"[{plan.coach}] {plan.date}: {plan.plan}"
-    lines = [f"[{plan.coach}] {plan.date}" + (f" by {plan.author}" if plan.author else "")]
-    lines.append(plan.plan)
-    lines.extend(f"  chart: {url}" for url in plan.charts)
-    if plan.stale:
-        lines.append(f"  (stale: the API is down; fetched {plan.age_seconds:.0f}s ago)")
-    return "\n".join(lines)
-
-
-async def _run(args: argparse.Namespace) -> tuple[int, Any, str]:
+async def _run(
+    args: argparse.Namespace, options: dict[str, Any], names: dict[str, str]
+) -> tuple[int, Any, str]:
     async with CoachPlanClient(
-        args.api, timeout=args.timeout, deadline_seconds=args.deadline, max_retries=2
+        **options, timeout=args.timeout, deadline_seconds=args.deadline, max_retries=2
     ) as client:
         if args.command == "plan":
-            plan = await client.fetch_coach_plan(args.coach, args.date)
-            return (EXIT_UPSTREAM if plan.error else EXIT_OK), plan.to_dict(), _plan_text(plan)
+            cid = parse_coach(args.coach, names)
+            day = client.normalize_date(args.date)
+            plan = await client.fetch_coach_plan(cid, day)
+            text = _text.with_today_note(client, args.date, _text.plan_text(plan, names, client))
+            return (EXIT_UPSTREAM if plan.error else EXIT_OK), plan.to_dict(), text
         if args.command == "plans":
-            plans = await client.fetch_all_coach_plans(args.date)
+            day = client.normalize_date(args.date)
+            plans = await client.fetch_all_coach_plans(day)
             failed = all(p.error for p in plans.values())
-            text = "\n\n".join(_plan_text(p) for p in plans.values())
+            text = _text.with_today_note(
+                client, args.date, _text.plans_text(day, plans, names, client)
+            )
             data = {c: p.to_dict() for c, p in plans.items()}
             return (EXIT_UPSTREAM if failed else EXIT_OK), data, text
         if args.command == "health":
@@ -78,14 +86,25 @@ async def _run(args: argparse.Namespace) -> tuple[int, Any, str]:
         return code, metrics, json.dumps(metrics, indent=2)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, now: Callable[[], dt.datetime] | None = None) -> int:
+    """Run one command; `now` pins the clock (tests), as `CoachPlanClient(now=)` does."""
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.ERROR,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    overridden = frozenset({"api_base_url"} if args.api else ())
     try:
-        code, data, text = asyncio.run(_run(args))
+        options, names = read_env(os.environ, overridden)
+    except ToolConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.api:
+        options["api_base_url"] = args.api
+    if now is not None:
+        options["now"] = now
+    try:
+        code, data, text = asyncio.run(_run(args, options, names))
     except (InvalidInput, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -18,14 +18,26 @@ import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, Final, Self, final
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
 from .breaker import CircuitBreaker
 from .cache import Entry, Key, PlanCache, StaleStore
-from .envconfig import DEFAULT_API_URL, DEFAULT_COACH_NAMES
+from .envconfig import (
+    DEFAULT_API_TIMEZONE,
+    DEFAULT_API_URL,
+    DEFAULT_COACH_NAMES,
+    DEFAULT_MARKET_CALENDAR,
+    DEFAULT_TIMEZONE,
+)
+from .envconfig import (
+    timezone as parse_timezone,
+)
 from .fetch import ALL, Freshness, PlanFetcher
 from .keys import PlanKeys
+from .market import MarketCalendar
+from .market import market_calendar as find_calendar
 from .metrics import ClientStats
 from .models import (
     CoachPlan,
@@ -59,9 +71,13 @@ class CoachPlanClient:
 
     Keywords keep the seed's meaning (`max_retries` is the total number of
     attempts, `timeout` is per attempt); `deadline_seconds` bounds a whole call
-    including waits. Time is injectable: `clock` (monotonic seconds) drives
-    TTLs, the breaker and deadlines; `sleep` the backoff; `now` (aware
-    datetime) the meaning of "today" and `fetched_at`.
+    including waits. "Today" (`date=None`, or the word `today`) is the current
+    session of `market_calendar` (default NYSE): on a weekend or holiday, the
+    latest session before it. `api_timezone` is the zone the API writes its
+    naive timestamps in; `timezone` the zone text answers show times in.
+    Time is injectable: `clock` (monotonic seconds) drives TTLs, the breaker
+    and deadlines; `sleep` the backoff; `now` (aware datetime) the meaning of
+    "today" and `fetched_at`.
     """
 
     def __init__(
@@ -73,7 +89,9 @@ class CoachPlanClient:
         timeout: float = 10,
         max_retries: int = 3,
         not_found_ttl_seconds: float = 60,
-        timezone: str = "America/New_York",
+        timezone: str = DEFAULT_TIMEZONE,
+        api_timezone: str = DEFAULT_API_TIMEZONE,
+        market_calendar: str = DEFAULT_MARKET_CALENDAR,
         coaches: Iterable[str] = DEFAULT_COACHES,
         deadline_seconds: float = 15,
         past_ttl_seconds: float = 86400,
@@ -109,9 +127,13 @@ class CoachPlanClient:
                 raise ValueError(f"{name} must be a positive number of seconds")
         if not 0 <= refresh_ahead_ratio < 1:
             raise ValueError("refresh_ahead_ratio must be in [0, 1)")
-        self._keys = PlanKeys(coaches, timezone, now)
+        try:
+            self.timezone = parse_timezone(timezone)
+            self.api_timezone = parse_timezone(api_timezone)
+        except ValueError as exc:
+            raise ValueError(f"timezone and api_timezone must each be {exc}") from None
+        self._keys = PlanKeys(coaches, find_calendar(market_calendar), now)
         self.api_base_url = api_base_url.rstrip("/")
-        self.timezone = timezone
         self.freshness = Freshness(
             cache_ttl_seconds, past_ttl_seconds, not_found_ttl_seconds, refresh_ahead_ratio
         )
@@ -150,6 +172,7 @@ class CoachPlanClient:
             stats=self.stats,
             clock=clock,
             now=now,
+            api_zone=ZoneInfo(self.api_timezone),
         )
         self._refreshing: dict[Key, asyncio.Task[Any]] = {}
         self._closed = False
@@ -182,16 +205,33 @@ class CoachPlanClient:
     def coaches(self) -> tuple[str, ...]:
         return self._keys.coaches
 
+    @property
+    def calendar(self) -> MarketCalendar:
+        """The market calendar whose sessions "today" and "previous" follow."""
+        return self._keys.calendar
+
+    def now(self) -> dt.datetime:
+        """The client's aware "now" (injectable, so tests and the offline mode pin it)."""
+        return self._keys.now()
+
     def today(self) -> dt.date:
-        """Today's trading day in the client's timezone, not the machine's."""
+        """The current session: today's if the market trades today, else the latest before."""
         return self._keys.today()
 
+    def previous_session(self) -> dt.date:
+        """The session before the current one (what `previous` and `yesterday` mean)."""
+        return self.calendar.previous_session(self.today())
+
     def normalize_coach(self, coach: object) -> str:
-        """The configured id for `coach` (case-insensitive), or InvalidInput (a ValueError)."""
+        """The configured id for `coach` (any case, or `coach_<id>`), or InvalidInput."""
         return self._keys.normalize_coach(coach)
 
     def normalize_date(self, date: object) -> dt.date:
-        """The day for a date, `YYYY-MM-DD` or None (today), or InvalidInput (a ValueError)."""
+        """The day for a date, `YYYY-MM-DD`, `today`, `previous`/`yesterday` or None (today).
+
+        Raises InvalidInput (a ValueError) for anything else, and for days before
+        2000 or more than a year past the current session.
+        """
         return self._keys.normalize_date(date)
 
     def peek_fresh(self, coach: str, date: str | dt.date | None = None) -> CoachPlan | None:

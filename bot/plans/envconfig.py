@@ -22,9 +22,16 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, Generic, TypeVar, final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .market import CALENDARS, DEFAULT_CALENDAR
+
 T = TypeVar("T")
 
 DEFAULT_API_URL: Final = "http://localhost:5000"
+#: The deployed service's zone: its naive timestamps are New York time.
+DEFAULT_API_TIMEZONE: Final = "America/New_York"
+#: The zone the text answers show times in.
+DEFAULT_TIMEZONE: Final = "America/New_York"
+DEFAULT_MARKET_CALENDAR: Final = DEFAULT_CALENDAR
 #: Display names of the deployed service's coaches, in the order they are shown.
 DEFAULT_COACH_NAMES: Final[Mapping[str, str]] = {
     "d": "Day Trading",
@@ -94,6 +101,14 @@ def timezone(raw: str) -> str:
     return raw
 
 
+def calendar_name(raw: str) -> str:
+    """The name of a market calendar this version knows (any case), e.g. NYSE."""
+    key = raw.upper()
+    if key not in CALENDARS:
+        raise ValueError(f"a market calendar name: {', '.join(CALENDARS)}")
+    return key
+
+
 def coach_names(raw: str) -> dict[str, str]:
     """`id=Name,...` as an ordered id -> name map: ids the API accepts, unique, names not empty.
 
@@ -131,6 +146,8 @@ TIMEOUT_SECONDS: Final = ClientVariable(
 )
 MAX_RETRIES: Final = ClientVariable("PLANS_MAX_RETRIES", "max_retries", integer(1, 10))
 TIMEZONE: Final = ClientVariable("PLANS_TIMEZONE", "timezone", timezone)
+API_TIMEZONE: Final = ClientVariable("PLANS_API_TIMEZONE", "api_timezone", timezone)
+MARKET_CALENDAR: Final = ClientVariable("PLANS_MARKET_CALENDAR", "market_calendar", calendar_name)
 #: Parses to names; the client's `coaches` keyword takes only the ids (`tuple(names)`).
 COACHES: Final = ClientVariable("COACHES", "coaches", coach_names)
 
@@ -141,6 +158,8 @@ CLIENT_VARIABLES: Final[tuple[ClientVariable[Any], ...]] = (
     TIMEOUT_SECONDS,
     MAX_RETRIES,
     TIMEZONE,
+    API_TIMEZONE,
+    MARKET_CALENDAR,
     COACHES,
 )
 

@@ -1,8 +1,9 @@
 """One upstream fetch of a cache key, turned into a cache entry with the right lifetime.
 
-How long an answer stays fresh depends on what it is: "no plan" briefly (a plan
-posted later must show up within a minute), a settled trading day long, today
-for `cache_ttl_seconds`. Every good answer is also kept as a stale copy, the
+How long an answer stays fresh depends on its session: the current session's
+plans for `cache_ttl_seconds` and its "no plan" briefly (a plan posted later
+must show up within a minute); closed sessions, whose answers no longer
+change, long ("no plan" too). Every good answer is also kept as a stale copy, the
 last resort when the API fails later.
 """
 
@@ -51,7 +52,9 @@ class PlanFetcher:
         stats: ClientStats,
         clock: Callable[[], float],
         now: Callable[[], dt.datetime],
+        api_zone: dt.tzinfo,
     ) -> None:
+        self._api_zone = api_zone
         self._upstream = upstream
         self._keys = keys
         self._fresh = freshness
@@ -80,7 +83,7 @@ class PlanFetcher:
             status, attempts = reply.status, reply.attempts
             fetched_at = self._now()
             if who == ALL:
-                plans = parse_all(reply.body, self._keys.coaches, day, fetched_at)
+                plans = parse_all(reply.body, self._keys.coaches, day, fetched_at, self._api_zone)
                 for cid, plan in plans.items():
                     self._stale.remember((cid, iso), plan)
                     await cache.put((cid, iso), self.entry(plan, iso))
@@ -89,7 +92,7 @@ class PlanFetcher:
                 self._stats.api_not_found += 1
                 plan = CoachPlan.missing(who, day, fetched_at)
             else:
-                plan = CoachPlan.from_json(reply.body, who, day, fetched_at)
+                plan = CoachPlan.from_json(reply.body, who, day, fetched_at, self._api_zone)
             self._stale.remember(key, plan)
             return self.entry(plan, iso)
         except PlanError as exc:
@@ -114,9 +117,14 @@ class PlanFetcher:
         return Entry(fresh, cached, now, now + ttl, refresh_at)
 
     def _ttl_for(self, plan: CoachPlan, iso: str) -> float:
-        """Short for "no plan", long for settled days (ISO dates compare as strings)."""
-        if not plan.found:
-            return self._fresh.not_found_seconds
+        """By session: days before the current session are settled and kept long, "no plan"
+        included; the current session (and anything later, such as a weekend outlook
+        after it) is kept `today_seconds`, and its "no plan" briefly, since a coach
+        may post any minute. ISO dates compare as strings; the current session is
+        memoized per market day, so this costs no calendar look-up.
+        """
         if iso < self._keys.today_iso():
             return self._fresh.past_seconds
+        if not plan.found:
+            return self._fresh.not_found_seconds
         return self._fresh.today_seconds

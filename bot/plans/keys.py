@@ -1,23 +1,23 @@
 """Cache keys from what callers pass: coach ids and trading days, checked before any request.
 
-"Today" is the US trading day (the client's timezone), never the machine's
-date, and never the server's: a missing date on the wire means the server's
-own local day (contract, "Observed on the deployed service"). Coach ids travel
-as a query parameter, so only configured ids are ever sent.
+"Today" is the current session of the client's market calendar (see
+`market.py`), never the machine's date, and never the server's: a missing
+date on the wire means the server's own local day (contract, "Observed on the
+deployed service"). Coach ids travel as a query parameter, so only configured
+ids are ever sent. The spellings accepted are `inputs.py`'s, shared with the
+bot, the tools and the command line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
 from typing import Final, final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import inputs
 from .cache import Key
-from .models import InvalidInput
+from .market import MarketCalendar
 
-_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: Distinct date strings remembered as valid before the memo starts over.
 MAX_MEMO_DAYS: Final = 4096
@@ -28,81 +28,72 @@ class PlanKeys:
     """Turns (coach, date) as callers write them into the cache's (id, YYYY-MM-DD) key.
 
     The hot path (a hit) only does dict look-ups: accepted spellings of coach
-    ids and date strings are memoized, and today's date is recomputed only
-    when a midnight in the timezone passes.
+    ids and date strings are memoized, and the current session is recomputed
+    only when a midnight in the market's zone passes, so the calendar is
+    consulted once a day, not once a call.
     """
 
     def __init__(
-        self, coaches: Iterable[str], timezone: str, now: Callable[[], dt.datetime]
+        self, coaches: Iterable[str], calendar: MarketCalendar, now: Callable[[], dt.datetime]
     ) -> None:
-        try:
-            self.tz = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder name
-            raise ValueError(f"unknown timezone {timezone!r}; use an IANA name") from exc
+        self.calendar = calendar
         self.coaches: tuple[str, ...] = tuple(c.strip().lower() for c in coaches)
         if not self.coaches or not all(c.isalnum() for c in self.coaches):
             raise ValueError("coaches must be a non-empty list of letter/digit ids")
+        if len(set(self.coaches)) != len(self.coaches):
+            raise ValueError("coaches must not repeat an id")
+        self._names = {c: c for c in self.coaches}
         self._now = now
         self._coach_ids = {c: c for c in self.coaches} | {c.upper(): c for c in self.coaches}
         self._iso_days: dict[str, str] = {}
-        self._today_span: tuple[dt.datetime, dt.datetime, str] = (_EPOCH, _EPOCH, "")
+        self._session_span: tuple[dt.datetime, dt.datetime, str] = (_EPOCH, _EPOCH, "")
 
     def key(self, coach: object, date: object) -> Key:
         cid = self._coach_ids.get(coach) if isinstance(coach, str) else None
         return (cid or self.normalize_coach(coach), self.day_iso(date))
 
+    def now(self) -> dt.datetime:
+        return self._now()
+
     def today(self) -> dt.date:
-        return self._now().astimezone(self.tz).date()
+        """The current session."""
+        return dt.date.fromisoformat(self.today_iso())
 
     def today_iso(self) -> str:
-        """today() as YYYY-MM-DD, recomputed only when a midnight in our timezone passes."""
+        """The current session as YYYY-MM-DD, recomputed only when a market midnight passes."""
         now = self._now()
-        start, end, iso = self._today_span
+        start, end, iso = self._session_span
         if start <= now < end:
             return iso
-        local = now.astimezone(self.tz)
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        local = now.astimezone(self.calendar.zone)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+        zone = self.calendar.zone
         # Bounds in UTC: comparing datetimes that share a tzinfo skips utcoffset().
         # One tuple, replaced whole, so a reader in another thread never sees a mix.
-        start = midnight.astimezone(dt.UTC)
-        end = (midnight + dt.timedelta(days=1)).astimezone(dt.UTC)
-        self._today_span = (start, end, local.date().isoformat())
-        return self._today_span[2]
+        start = midnight.replace(tzinfo=zone).astimezone(dt.UTC)
+        end = (midnight + dt.timedelta(days=1)).replace(tzinfo=zone).astimezone(dt.UTC)
+        session = self.calendar.session_on_or_before(local.date())
+        self._session_span = (start, end, session.isoformat())
+        return self._session_span[2]
 
     def day_iso(self, date: object) -> str:
-        """normalize_date(date).isoformat(), memoized for strings."""
+        """normalize_date(date).isoformat(), memoized for YYYY-MM-DD strings."""
         if date is None:
             return self.today_iso()
         if isinstance(date, str):
             iso = self._iso_days.get(date)
             if iso is None:
-                if len(self._iso_days) >= MAX_MEMO_DAYS:
-                    self._iso_days.clear()
-                iso = self._iso_days[date] = self.normalize_date(date).isoformat()
+                day = self.normalize_date(date)
+                iso = day.isoformat()
+                if date.strip() == iso:  # day words change meaning daily: never memoized
+                    if len(self._iso_days) >= MAX_MEMO_DAYS:
+                        self._iso_days.clear()
+                    self._iso_days[date] = iso
             return iso
         return self.normalize_date(date).isoformat()
 
     def normalize_coach(self, coach: object) -> str:
-        if isinstance(coach, str):
-            cid = coach.strip().lower()
-            if cid in self.coaches:
-                return cid
-        raise InvalidInput(
-            f"Unknown coach {str(coach)[:20]!r}. Valid coaches: {', '.join(self.coaches)}."
-        )
+        return inputs.parse_coach(coach, self._names)
 
     def normalize_date(self, date: object) -> dt.date:
-        if date is None:
-            return self.today()
-        if isinstance(date, dt.datetime):
-            return date.astimezone(self.tz).date() if date.tzinfo else date.date()
-        if isinstance(date, dt.date):
-            return date
-        if isinstance(date, str) and _ISO_DAY.fullmatch(date.strip()):
-            try:
-                return dt.date.fromisoformat(date.strip())
-            except ValueError:
-                pass
-        raise InvalidInput(
-            f"Invalid date {str(date)[:30]!r}: use a real calendar day as YYYY-MM-DD."
-        )
+        return inputs.parse_day(date, calendar=self.calendar, current=self.today())

@@ -13,11 +13,14 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo
 
 ErrorCategory = Literal["timeout", "unavailable", "bad_response", "rejected"]
 
 ERROR_PLAN_PREFIX: Final = "Error retrieving plan"
 ALL_KEY_PREFIX: Final = "coach_"
+#: The deployed service's zone, in which its naive timestamps are written.
+DEFAULT_API_ZONE: Final = ZoneInfo("America/New_York")
 
 #: What a person reads when the API could not answer; never the URL or an exception.
 FALLBACK_TEXT: Final[Mapping[str, str]] = {
@@ -93,8 +96,9 @@ class CoachPlan:
     plan: str
     charts: tuple[str, ...] = ()
     author: str | None = None
-    created_at: str | None = None
-    edited_at: str | None = None
+    #: Aware instants: the contract's naive stamps read in the API's zone (`api_timezone`).
+    created_at: dt.datetime | None = None
+    edited_at: dt.datetime | None = None
     channel: str | None = None
     found: bool = False
     error: ErrorCategory | None = None
@@ -154,6 +158,9 @@ class CoachPlan:
         out = {key: self[key] for key in self._KEYS}
         out["charts"] = list(self.charts)
         out["fetched_at"] = None if self.fetched_at is _EPOCH else self.fetched_at.isoformat()
+        for key in ("created_at", "edited_at"):
+            moment = getattr(self, key)
+            out[key] = None if moment is None else moment.isoformat()
         return out
 
     def marked(self, *, from_cache: bool, stale: bool = False) -> CoachPlan:
@@ -179,9 +186,18 @@ class CoachPlan:
 
     @classmethod
     def from_json(
-        cls, body: object, coach: str, day: dt.date, fetched_at: dt.datetime
+        cls,
+        body: object,
+        coach: str,
+        day: dt.date,
+        fetched_at: dt.datetime,
+        api_zone: dt.tzinfo = DEFAULT_API_ZONE,
     ) -> CoachPlan:
-        """Parse one plan object of the contract; raise BadResponse for anything else."""
+        """Parse one plan object of the contract; raise BadResponse for anything else.
+
+        The contract's timestamps are naive, in the API's local time: `api_zone`
+        makes them aware here, once, so nothing downstream guesses a zone.
+        """
         if not isinstance(body, dict):
             raise BadResponse("the plan is not a JSON object", coach=coach, day=day)
         if "error" in body or _text(body, "plan", coach, day).startswith(ERROR_PLAN_PREFIX):
@@ -199,8 +215,8 @@ class CoachPlan:
             plan=_text(body, "plan", coach, day),
             charts=tuple(charts),
             author=_optional_text(body, "author", coach, day),
-            created_at=_optional_text(body, "created_at", coach, day),
-            edited_at=_optional_text(body, "edited_at", coach, day),
+            created_at=_timestamp(body, "created_at", coach, day, api_zone),
+            edited_at=_timestamp(body, "edited_at", coach, day, api_zone),
             channel=_optional_text(body, "channel", coach, day),
             found=True,
             fetched_at=fetched_at,
@@ -208,7 +224,11 @@ class CoachPlan:
 
 
 def parse_all(
-    body: object, coaches: tuple[str, ...], day: dt.date, fetched_at: dt.datetime
+    body: object,
+    coaches: tuple[str, ...],
+    day: dt.date,
+    fetched_at: dt.datetime,
+    api_zone: dt.tzinfo = DEFAULT_API_ZONE,
 ) -> dict[str, CoachPlan]:
     """Parse /all into `{coach_id: plan}` for every configured coach.
 
@@ -224,7 +244,7 @@ def parse_all(
     for key, value in body.items():
         coach = key.removeprefix(ALL_KEY_PREFIX).lower() if isinstance(key, str) else ""
         if coach in coaches:
-            plans[coach] = CoachPlan.from_json(value, coach, day, fetched_at)
+            plans[coach] = CoachPlan.from_json(value, coach, day, fetched_at, api_zone)
     return {c: plans.get(c) or CoachPlan.missing(c, day, fetched_at) for c in coaches}
 
 
@@ -240,3 +260,21 @@ def _optional_text(body: dict[str, Any], key: str, coach: str, day: dt.date) -> 
     if value is not None and not isinstance(value, str):
         raise BadResponse(f"`{key}` is not a string or null", coach=coach, day=day)
     return value
+
+
+def _timestamp(
+    body: dict[str, Any], key: str, coach: str, day: dt.date, zone: dt.tzinfo
+) -> dt.datetime | None:
+    """An aware instant for a contract timestamp; a stamp that is not ISO 8601 is dropped.
+
+    A bad stamp costs only the time shown, not the plan. One that carries an
+    offset (not the contract's form, but unambiguous) keeps it.
+    """
+    text = _optional_text(body, key, coach, day)
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)

@@ -68,12 +68,12 @@ async def test_404_is_no_plan_too(plan_server: ContractServer, make_client: Make
 async def test_settled_days_are_kept_longer(
     plan_server: ContractServer, make_client: Make, fake_time: FakeTime
 ) -> None:
-    """A past trading day's plan outlives cache_ttl_seconds (past_ttl_seconds applies)."""
-    plan_server.add_plan("d", "2024-11-08")
+    """A closed session's plan outlives cache_ttl_seconds (past_ttl_seconds applies)."""
+    plan_server.add_plan("d", "2024-11-07")  # now is Saturday: Friday is the current session
     client = make_client(cache_ttl_seconds=100, past_ttl_seconds=10_000, refresh_ahead_ratio=0)
-    await client.fetch_coach_plan("d", "2024-11-08")
+    await client.fetch_coach_plan("d", "2024-11-07")
     fake_time.advance(5_000)
-    assert (await client.fetch_coach_plan("d", "2024-11-08"))["from_cache"]
+    assert (await client.fetch_coach_plan("d", "2024-11-07"))["from_cache"]
     assert plan_server.requests_to("plan") == 1
 
 

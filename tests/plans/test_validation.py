@@ -1,4 +1,4 @@
-"""Input is checked before any request; "today" is the US trading day, not the machine's."""
+"""Input is checked before any request, by the one input policy (`bot.plans.inputs`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.contract_server import ContractServer
 Make = Callable[..., CoachPlanClient]
 
 
-@pytest.mark.parametrize("coach", ["x", "", "d/../../health", "coach_d", None, 5, "dd"])
+@pytest.mark.parametrize("coach", ["x", "", "d/../../health", "coach_x", None, 5, "dd"])
 async def test_unknown_coach_raises_value_error_before_any_request(
     plan_server: ContractServer, make_client: Make, coach: object
 ) -> None:
@@ -26,13 +26,13 @@ async def test_unknown_coach_raises_value_error_before_any_request(
 
 
 @pytest.mark.parametrize(
-    "date", ["2024-13-45", "2024-02-30", "tomorrow", "20241109", "9/11/2024", 3]
+    "date", ["2024-13-45", "2024-02-30", "tomorrow", "20241109", "9/11/2024", 3, "last friday"]
 )
 async def test_bad_date_raises_value_error(
     plan_server: ContractServer, make_client: Make, date: object
 ) -> None:
     """Only a date or YYYY-MM-DD of a real day is accepted."""
-    with pytest.raises(InvalidInput, match="YYYY-MM-DD"):
+    with pytest.raises(InvalidInput, match="use YYYY-MM-DD, today or previous"):
         await make_client().fetch_coach_plan("d", date)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         await make_client().fetch_all_coach_plans(date)  # type: ignore[arg-type]
@@ -42,11 +42,42 @@ async def test_bad_date_raises_value_error(
 async def test_coach_is_case_insensitive_and_sent_as_query(
     plan_server: ContractServer, make_client: Make
 ) -> None:
-    """`D` means `d`; the id travels as ?coach=, never spliced into the path."""
+    """`D` and the API's `coach_d` mean `d`; the id travels as ?coach=, never in the path."""
     plan_server.add_plan("d", TODAY)
-    plan = await make_client().fetch_coach_plan(" D ", dt.date(2024, 11, 9))
-    assert plan["found"] and plan["coach"] == "d"
+    for spelling in (" D ", "coach_d", "COACH_D"):
+        plan = await make_client().fetch_coach_plan(spelling, dt.date(2024, 11, 9))
+        assert plan["found"] and plan["coach"] == "d"
     assert set(plan_server.hits) == {"/api/coach-plans/"}
+
+
+@pytest.mark.parametrize(
+    ("date", "sentence"),
+    [
+        ("1999-12-31", "1999-12-31 is too early: plans start on 2000-01-01."),
+        (
+            "2025-11-11",
+            "2025-11-11 is more than a year after the current session (2024-11-08); "
+            "no plan is posted that far ahead.",
+        ),
+        (dt.date(1987, 10, 19), "1987-10-19 is too early"),
+    ],
+)
+async def test_days_out_of_range_are_refused_with_one_sentence(
+    plan_server: ContractServer, make_client: Make, date: object, sentence: str
+) -> None:
+    """Before 2000, or more than a year past the current session: refused, nothing sent."""
+    with pytest.raises(InvalidInput) as caught:
+        await make_client().fetch_coach_plan("d", date)  # type: ignore[arg-type]
+    assert str(caught.value).startswith(sentence)
+    with pytest.raises(InvalidInput):
+        await make_client().fetch_all_coach_plans(date)  # type: ignore[arg-type]
+    assert sum(plan_server.hits.values()) == 0
+
+
+async def test_a_year_ahead_is_still_asked(plan_server: ContractServer, make_client: Make) -> None:
+    """The last day within a year of the current session reaches the API."""
+    plan = await make_client().fetch_coach_plan("d", "2025-11-09")
+    assert plan.day == dt.date(2025, 11, 9) and plan.error is None
 
 
 async def test_configured_coaches_replace_the_default(
@@ -59,17 +90,17 @@ async def test_configured_coaches_replace_the_default(
     assert set(await client.fetch_all_coach_plans(TODAY)) == {"d", "s"}
 
 
-async def test_default_date_is_today_in_new_york(
+async def test_default_date_is_the_current_session_in_new_york(
     plan_server: ContractServer, make_client: Make
 ) -> None:
-    """At 03:00 UTC on the 10th it is still the 9th in New York: that is the day asked for."""
-    client = make_client(now=lambda: dt.datetime(2024, 11, 10, 3, 0, tzinfo=dt.UTC))
+    """At 03:00 UTC on Wednesday the 13th it is still Tuesday the 12th in New York."""
+    client = make_client(now=lambda: dt.datetime(2024, 11, 13, 3, 0, tzinfo=dt.UTC))
     plan = await client.fetch_coach_plan("d")
-    assert plan["date"] == "2024-11-09"
-    tokyo = make_client(
-        now=lambda: dt.datetime(2024, 11, 10, 3, 0, tzinfo=dt.UTC), timezone="Asia/Tokyo"
-    )
-    assert tokyo.today() == dt.date(2024, 11, 10)
+    assert plan["date"] == "2024-11-12"
+    assert [c.day for c in (await client.fetch_all_coach_plans()).values()] == [
+        dt.date(2024, 11, 12)
+    ] * 4
+    assert plan_server.dates_asked() == ["2024-11-12", "2024-11-12"]
 
 
 def test_constructor_rejects_bad_settings() -> None:
@@ -80,6 +111,9 @@ def test_constructor_rejects_bad_settings() -> None:
         {"max_cache_size": 0},
         {"timezone": "Mars/Olympus"},
         {"timezone": "America"},
+        {"api_timezone": "Nowhere/Else"},
+        {"market_calendar": "LSE"},
+        {"coaches": ["d", "d"]},
         {"timeout": -1},
         {"coaches": []},
     )
@@ -93,11 +127,11 @@ def test_constructor_rejects_bad_settings() -> None:
 async def test_today_follows_midnight_in_new_york(
     plan_server: ContractServer, make_client: Make
 ) -> None:
-    """A long-lived client moves to the next trading day at New York's midnight, not UTC's."""
-    clock = {"now": dt.datetime(2024, 11, 10, 4, 59, tzinfo=dt.UTC)}  # 23:59 EST on the 9th
+    """A long-lived client moves to the next session at New York's midnight, not UTC's."""
+    clock = {"now": dt.datetime(2024, 11, 12, 4, 59, tzinfo=dt.UTC)}  # 23:59 EST Monday
     client = make_client(now=lambda: clock["now"])
-    assert (await client.fetch_coach_plan("d"))["date"] == "2024-11-09"
-    clock["now"] = dt.datetime(2024, 11, 10, 5, 0, tzinfo=dt.UTC)  # 00:00 EST on the 10th
-    assert (await client.fetch_coach_plan("d"))["date"] == "2024-11-10"
-    clock["now"] = dt.datetime(2024, 11, 9, 12, 0, tzinfo=dt.UTC)  # a clock set back
-    assert (await client.fetch_coach_plan("d"))["date"] == "2024-11-09"
+    assert (await client.fetch_coach_plan("d"))["date"] == "2024-11-11"
+    clock["now"] = dt.datetime(2024, 11, 12, 5, 0, tzinfo=dt.UTC)  # 00:00 EST Tuesday
+    assert (await client.fetch_coach_plan("d"))["date"] == "2024-11-12"
+    clock["now"] = dt.datetime(2024, 11, 11, 12, 0, tzinfo=dt.UTC)  # a clock set back
+    assert (await client.fetch_coach_plan("d"))["date"] == "2024-11-11"

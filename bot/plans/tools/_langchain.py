@@ -27,8 +27,9 @@ def get_langchain_tools() -> list[BaseTool]:
         raise ImportError(f"The LangChain tools need langchain-core: {INSTALL_HINT}") from exc
 
     date_help = (
-        "Trading day as YYYY-MM-DD, or 'today' or 'yesterday'. "
-        "Leave empty for today (New York time unless configured otherwise)."
+        "Trading session as YYYY-MM-DD, 'today' or 'previous' ('yesterday' also works). "
+        "Leave empty for today: the current NYSE session, which on a weekend or holiday "
+        "is the latest session before it."
     )
 
     coaches = choices(known_names())
@@ -52,7 +53,7 @@ def get_langchain_tools() -> list[BaseTool]:
             # Arguments an LLM got wrong come back as a sentence it can act on.
             handle_validation_error=(
                 f"Invalid arguments. coach_plan takes `coach` (one of: {coaches}) and an "
-                "optional `date` (YYYY-MM-DD, 'today' or 'yesterday')."
+                "optional `date` (YYYY-MM-DD, 'today' or 'previous')."
             ),
         ),
         StructuredTool.from_function(
@@ -65,7 +66,7 @@ def get_langchain_tools() -> list[BaseTool]:
             args_schema=AllPlansArgs,
             handle_validation_error=(
                 "Invalid arguments. all_coach_plans takes an optional `date` "
-                "(YYYY-MM-DD, 'today' or 'yesterday')."
+                "(YYYY-MM-DD, 'today' or 'previous')."
             ),
         ),
     ]

@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Final
+from zoneinfo import ZoneInfo
 
+from .. import market
+from ..client import CoachPlanClient
+from ..market import MarketCalendar
 from ..models import CoachPlan, ErrorCategory
 
 #: The answer of a call whose client `configure()`/`reset()` closed under it.
@@ -19,61 +23,77 @@ _WHY: Final[Mapping[ErrorCategory, str]] = {
 }
 
 
-def bad_date(date: object) -> str:
-    return (
-        f"Invalid date {str(date)[:30]!r}. Use a calendar date as YYYY-MM-DD "
-        "(for example 2024-11-08), 'today' or 'yesterday'."
-    )
+def with_today_note(client: CoachPlanClient, date: object, text: str) -> str:
+    """Prefix "markets are closed today" when the question was about today on a closed day."""
+    if not _means_today(date):
+        return text
+    note = market.closed_today_note(client.calendar, client.now())
+    return f"{note}\n\n{text}" if note else text
 
 
-def unknown_coach(coach: object, names: Mapping[str, str]) -> str:
-    return f"Unknown coach {str(coach)[:20]!r}. Use one of: {choices(names)}."
+def _means_today(date: object) -> bool:
+    return date is None or (isinstance(date, str) and date.strip().casefold() in ("", "today"))
 
 
-def could_not(what: str, day: dt.date, error: ErrorCategory) -> str:
+def could_not(what: str, calendar: MarketCalendar, day: dt.date, error: ErrorCategory) -> str:
     """A failure without the URL or upstream text, so the LLM has no address to echo."""
-    return f"Could not get {what} for {when(day)}: {_WHY[error]}. Try again in a few minutes."
+    return (
+        f"Could not get {what} for {when(calendar, day)}: {_WHY[error]}. "
+        "Try again in a few minutes."
+    )
 
 
 def choices(names: Mapping[str, str]) -> str:
     return ", ".join(f"{cid} ({name})" for cid, name in names.items())
 
 
-def when(day: dt.date) -> str:
-    return f"{day.isoformat()} ({day.strftime('%A')})"
+def when(calendar: MarketCalendar, day: dt.date) -> str:
+    return market.day_label(calendar, day)
 
 
-def plans_text(day: dt.date, plans: Mapping[str, CoachPlan], names: Mapping[str, str]) -> str:
+def plans_text(
+    day: dt.date, plans: Mapping[str, CoachPlan], names: Mapping[str, str], client: CoachPlanClient
+) -> str:
     """A count first, then a section per coach; stale copies count as answered."""
+    calendar = client.calendar
     answered = [p for p in plans.values() if p.error is None or p.stale]
     if not answered:
-        return could_not("the coach plans", day, next(p.error for p in plans.values() if p.error))
+        error = next(p.error for p in plans.values() if p.error)
+        return could_not("the coach plans", calendar, day, error)
     posted = sum(p.found for p in plans.values())
     failed = len(plans) - len(answered)
-    head = f"Coach plans for {when(day)}: {posted} of {len(plans)} coaches posted a plan" + (
-        f"; {failed} could not be checked." if failed else "."
-    )
-    return "\n\n".join([head, *(plan_text(p, names) for p in plans.values())])
+    head = f"Coach plans for {when(calendar, day)}: {posted} of {len(plans)} coaches posted a plan"
+    head += f"; {failed} could not be checked." if failed else "."
+    closed = market.closed_day_note(calendar, day)
+    if closed and not posted:
+        head += f" {closed}"
+    return "\n\n".join([head, *(plan_text(p, names, client) for p in plans.values())])
 
 
-def plan_text(plan: CoachPlan, names: Mapping[str, str]) -> str:
+def plan_text(plan: CoachPlan, names: Mapping[str, str], client: CoachPlanClient) -> str:
     """Every fact of a plan, labelled; a stale copy says how old it is so the agent can weigh it."""
+    calendar = client.calendar
     who = f"the {names.get(plan.coach, plan.coach)} coach ({plan.coach})"
     stale = (
         f"Note: the plan service is not answering, so this is the last copy we have, "
         f"fetched {_ago(plan.age_seconds)}; it may have changed since."
     )
     if plan.error is not None and not plan.stale:
-        return could_not(f"the plan of {who}", plan.day, plan.error)
+        return could_not(f"the plan of {who}", calendar, plan.day, plan.error)
     if not plan.found:
-        return f"No plan from {who} for {when(plan.day)}." + (f" {stale}" if plan.stale else "")
-    lines = [f"Plan of {who} for {when(plan.day)}"]
+        closed = market.closed_day_note(calendar, plan.day)
+        text = f"No plan from {who} for {when(calendar, plan.day)}."
+        if closed:
+            text = f"{closed} No plan from {who} for that day."
+        return text + (f" {stale}" if plan.stale else "")
+    lines = [f"Plan of {who} for {when(calendar, plan.day)}"]
     if plan.stale:
         lines.append(stale)
     lines.append(f"Author: {plan.author or 'unknown'}")
+    zone = ZoneInfo(client.timezone)
     if plan.created_at:
-        edited = f"; edited {_time(plan.edited_at)}" if plan.edited_at else ""
-        lines.append(f"Posted: {_time(plan.created_at)}{edited} (plan service's local time)")
+        edited = f"; edited {_time(plan.edited_at, zone)}" if plan.edited_at else ""
+        lines.append(f"Posted: {_time(plan.created_at, zone)}{edited} ({client.timezone} time)")
     lines += ["Plan:", plan.plan.strip()]
     if plan.charts:
         lines += [f"Charts ({len(plan.charts)}):", *(f"- {url}" for url in plan.charts)]
@@ -82,12 +102,9 @@ def plan_text(plan: CoachPlan, names: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _time(stamp: str) -> str:
-    """The API's naive local timestamp to the minute; unparseable text is shown as sent."""
-    try:
-        return dt.datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return stamp
+def _time(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """To the minute, with the zone's abbreviation (EST, EDT), in the zone answers use."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _ago(seconds: float) -> str:
