@@ -79,8 +79,9 @@ async def test_found_plan_round_trips_every_field(reference: RunningServer) -> N
     assert plan["plan"] == "NVDA bull flag on the daily. Entry 945-950, target 1020, stop 920."
     assert plan["charts"] == (SIGNED_CHART,)
     assert plan["author"] == "coach_d_handle"
-    assert plan["created_at"] == f"{FRIDAY}T08:31:02.118223"
-    assert plan["edited_at"] == f"{FRIDAY}T09:05:00.000000"
+    # The server's naive New York stamps arrive as aware instants (EST in November).
+    assert plan["created_at"] == dt.datetime.fromisoformat(f"{FRIDAY}T08:31:02.118223-05:00")
+    assert plan.to_dict()["edited_at"] == f"{FRIDAY}T09:05:00-05:00"
     assert plan["channel"] == "day-trading"
     assert plan["date"] == FRIDAY
 
@@ -144,12 +145,17 @@ async def test_concurrent_reads_of_one_plan_share_one_request(reference: Running
     assert client.get_metrics()["requests"]["coalesced"] == 19
 
 
-async def test_no_date_means_the_clients_new_york_today(reference: RunningServer) -> None:
-    """The client always sends its own trading day, never the server's local date."""
-    await load(reference, row("d", "2024-11-09", plan="Saturday prep."))
+async def test_no_date_means_the_clients_current_session(reference: RunningServer) -> None:
+    """The client always sends its own session, never the server's local date: on
+    Saturday the 9th (the server's today) that is Friday the 8th."""
+    await load(
+        reference,
+        row("d", "2024-11-09", plan="Saturday prep."),
+        row("d", "2024-11-08", plan="Friday plan."),
+    )
     async with CoachPlanClient(reference.url, now=lambda: NOW) as client:
         plan = await client.fetch_coach_plan("d")
-    assert (plan.found, plan.date, plan.plan) == (True, "2024-11-09", "Saturday prep.")
+    assert (plan.found, plan.date, plan.plan) == (True, "2024-11-08", "Friday plan.")
 
 
 async def test_coach_the_server_does_not_know_is_rejected_once(reference: RunningServer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -59,3 +60,35 @@ def test_bad_input_exits_2() -> None:
         )
         assert proc.returncode == 2, proc.stderr
         assert "Valid coaches" in proc.stderr or "YYYY-MM-DD" in proc.stderr
+
+
+def test_day_words_and_coach_names_on_a_sunday(
+    threaded_plan_server: ContractServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`Swing today` and `coach_s previous` work as in the bot; Sunday says markets are closed."""
+    sunday = dt.datetime(2026, 11, 29, 20, 0, tzinfo=dt.UTC)  # 15:00 in New York
+    threaded_plan_server.add_plan("s", "2026-11-27", "Half-day swing plan")
+    threaded_plan_server.add_plan("s", "2026-11-25", "Wednesday swing plan")
+    url = threaded_plan_server.url
+
+    assert main(["--api", url, "plan", "Swing", "today"], now=lambda: sunday) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "Markets are closed today (Sunday); latest session: Friday 2026-11-27 (half day)."
+    )
+    assert "Half-day swing plan" in out and "Posted: 2026-11-27 08:31 EST" in out
+    assert main(["--api", url, "plan", "coach_s", "yesterday"], now=lambda: sunday) == 0
+    assert "Wednesday swing plan" in capsys.readouterr().out
+    assert main(["--api", url, "plans", "2026-11-26"], now=lambda: sunday) == 0
+    assert "Markets were closed on Thursday 2026-11-26 (Thanksgiving Day)." in (
+        capsys.readouterr().out
+    )
+    assert threaded_plan_server.dates_asked() == ["2026-11-27", "2026-11-25", "2026-11-26"]
+
+
+def test_out_of_range_day_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """A day before 2000 is refused in one sentence before any request."""
+    assert main(["--api", "http://127.0.0.1:9", "plan", "d", "1999-01-04"]) == 2
+    assert capsys.readouterr().err == (
+        "error: 1999-01-04 is too early: plans start on 2000-01-01.\n"
+    )

@@ -131,5 +131,14 @@ def test_client_variables_are_the_documented_names_and_keywords() -> None:
         "PLANS_TIMEOUT_SECONDS": "timeout",
         "PLANS_MAX_RETRIES": "max_retries",
         "PLANS_TIMEZONE": "timezone",
+        "PLANS_API_TIMEZONE": "api_timezone",
+        "PLANS_MARKET_CALENDAR": "market_calendar",
         "COACHES": "coaches",
     }
+
+
+def test_market_calendar_names_are_checked() -> None:
+    """Any case of a known calendar; anything else names the known ones."""
+    assert envconfig.MARKET_CALENDAR.parse("nyse") == "NYSE"
+    with pytest.raises(ValueError, match="a market calendar name: NYSE"):
+        envconfig.MARKET_CALENDAR.parse("LSE")

@@ -61,9 +61,9 @@ def test_plan_text_names_coach_day_author_times_plan_and_charts(server: Contract
     )
     assert coach_plan_text("d", "2024-11-08") == "\n".join(
         [
-            "Plan of the Day Trading coach (d) for 2024-11-08 (Friday)",
+            "Plan of the Day Trading coach (d) for Friday 2024-11-08",
             "Author: coach_d_handle",
-            "Posted: 2024-11-08 08:31; edited 2024-11-08 10:02 (plan service's local time)",
+            "Posted: 2024-11-08 08:31 EST; edited 2024-11-08 10:02 EST (America/New_York time)",
             "Plan:",
             "NVDA bull flag.",
             "Charts (1):",
@@ -75,7 +75,7 @@ def test_plan_text_names_coach_day_author_times_plan_and_charts(server: Contract
 def test_missing_plan_is_one_plain_sentence(server: ContractServer) -> None:
     """The API's 200 "No plan available" form reads as a sentence, not as a plan."""
     assert coach_plan_text("s", "2024-11-08") == (
-        "No plan from the Swing coach (s) for 2024-11-08 (Friday)."
+        "No plan from the Swing coach (s) for Friday 2024-11-08."
     )
 
 
@@ -85,11 +85,11 @@ def test_all_plans_text_has_a_section_per_coach(server: ContractServer) -> None:
     server.add_plan("n", "2024-11-08", "CPI at 8:30.")
     text = all_plans_text("2024-11-08")
     sections = text.split("\n\n")
-    assert sections[0] == "Coach plans for 2024-11-08 (Friday): 2 of 4 coaches posted a plan."
+    assert sections[0] == "Coach plans for Friday 2024-11-08: 2 of 4 coaches posted a plan."
     assert sections[1].startswith("Plan of the Day Trading coach (d)")
     assert "Charts: none" in sections[1]
-    assert sections[2] == "No plan from the Intraday coach (i) for 2024-11-08 (Friday)."
-    assert sections[3] == "No plan from the Swing coach (s) for 2024-11-08 (Friday)."
+    assert sections[2] == "No plan from the Intraday coach (i) for Friday 2024-11-08."
+    assert sections[3] == "No plan from the Swing coach (s) for Friday 2024-11-08."
     assert sections[4].startswith("Plan of the News/Events coach (n)")
 
 
@@ -104,7 +104,7 @@ def test_stale_plan_says_so_and_how_old(server: ContractServer) -> None:
 
     text = coach_plan_text("d", "2024-11-08").splitlines()
 
-    assert text[0] == "Plan of the Day Trading coach (d) for 2024-11-08 (Friday)"
+    assert text[0] == "Plan of the Day Trading coach (d) for Friday 2024-11-08"
     assert text[1] == (
         "Note: the plan service is not answering, so this is the last copy we have, "
         "fetched 12 minutes ago; it may have changed since."
@@ -123,11 +123,11 @@ def test_api_down_is_a_sentence_without_the_url(
     every = all_plans_text("2024-11-08")
 
     assert one == (
-        "Could not get the plan of the Day Trading coach (d) for 2024-11-08 (Friday): "
+        "Could not get the plan of the Day Trading coach (d) for Friday 2024-11-08: "
         "the plan service is unavailable right now. Try again in a few minutes."
     )
     assert every == (
-        "Could not get the coach plans for 2024-11-08 (Friday): "
+        "Could not get the coach plans for Friday 2024-11-08: "
         "the plan service is unavailable right now. Try again in a few minutes."
     )
     for text in (one, every):
@@ -139,7 +139,7 @@ def test_api_down_is_a_sentence_without_the_url(
 def test_unknown_coach_lists_the_coaches(server: ContractServer) -> None:
     """The answer says what is accepted, and no request is spent on it."""
     assert coach_plan_text("x", "2024-11-08") == (
-        "Unknown coach 'x'. Use one of: d (Day Trading), i (Intraday), s (Swing), n (News/Events)."
+        "Unknown coach 'x'. Valid coaches: d (Day Trading), i (Intraday), s (Swing), n (News/Events)."
     )
     assert server.requests_to("plan") == 0
 
@@ -147,25 +147,40 @@ def test_unknown_coach_lists_the_coaches(server: ContractServer) -> None:
 @pytest.mark.parametrize("date", ["2024-13-45", "2024-02-30", "next tuesday", "11/08/2024"])
 def test_impossible_date_says_what_is_accepted(server: ContractServer, date: str) -> None:
     """A date the client refuses becomes a sentence naming the accepted forms, for both tools."""
-    expected = (
-        f"Invalid date {date!r}. Use a calendar date as YYYY-MM-DD (for example 2024-11-08), "
-        "'today' or 'yesterday'."
-    )
+    expected = f"Invalid date {date!r}: use YYYY-MM-DD, today or previous (yesterday works too)."
     assert coach_plan_text("d", date) == expected
     assert all_plans_text(date) == expected
     assert server.requests_to("plan") == server.requests_to("all") == 0
 
 
-def test_today_and_yesterday_in_the_clients_timezone(server: ContractServer) -> None:
-    """Agents say `today`/`yesterday`; both resolve in New York time, like no date at all."""
-    tools.configure(now=lambda: NOW)  # 2024-11-09 09:00 in New York
-    server.add_plan("d", "2024-11-09", "Saturday plan.")
+def test_today_and_previous_are_sessions(server: ContractServer) -> None:
+    """On a Saturday `today` is Friday's session, and says the market is closed today;
+    `previous` (and `yesterday`) is Thursday's."""
+    tools.configure(now=lambda: NOW)  # Saturday 2024-11-09, 09:00 in New York
     server.add_plan("d", "2024-11-08", "Friday plan.")
+    server.add_plan("d", "2024-11-07", "Thursday plan.")
+    closed = "Markets are closed today (Saturday); latest session: Friday 2024-11-08."
 
-    assert "Saturday plan." in coach_plan_text("d", "today")
-    assert "Saturday plan." in coach_plan_text("d")
-    assert "Friday plan." in coach_plan_text("d", " Yesterday ")
-    assert all_plans_text("yesterday").startswith("Coach plans for 2024-11-08 (Friday)")
+    for today in (coach_plan_text("d", "today"), coach_plan_text("d")):
+        assert today.startswith(closed + "\n\nPlan of the Day Trading coach (d) for Friday")
+        assert "Friday plan." in today
+    assert "Thursday plan." in coach_plan_text("d", "previous")
+    assert coach_plan_text("d", " Yesterday ").startswith("Plan of the Day Trading coach (d)")
+    assert all_plans_text("yesterday").startswith("Coach plans for Thursday 2024-11-07")
+    assert all_plans_text().startswith(closed + "\n\nCoach plans for Friday 2024-11-08")
+
+
+def test_a_closed_day_says_the_market_was_closed(server: ContractServer) -> None:
+    """Thanksgiving with nothing posted: the market was closed, not "no plan yet"."""
+    tools.configure(now=lambda: NOW)
+    text = coach_plan_text("d", "2023-11-23")
+    assert text == (
+        "Markets were closed on Thursday 2023-11-23 (Thanksgiving Day). "
+        "No plan from the Day Trading coach (d) for that day."
+    )
+    assert all_plans_text("2023-11-23").startswith(
+        "Coach plans for Thursday 2023-11-23: 0 of 4 coaches posted a plan. Markets were closed"
+    )
 
 
 @pytest.mark.parametrize("coach", ["d", "D", "Day Trading", "day trading", "coach_d"])
@@ -195,7 +210,7 @@ def test_environment_configures_the_shared_client(
     assert (cache["ttl_seconds"], cache["max_size"]) == (60.0, 7)
     assert coach_plan_text("d", "2024-11-08").startswith("Plan of the Momentum coach (d)")
     assert coach_plan_text("i", "2024-11-08") == (
-        "Unknown coach 'i'. Use one of: d (Momentum), s (Swing)."
+        "Unknown coach 'i'. Valid coaches: d (Momentum), s (Swing)."
     )
 
 
@@ -347,7 +362,7 @@ def test_langchain_tools_answer_through_invoke(server: ContractServer) -> None:
     text = plan_tool.invoke({"coach": "d", "date": "2024-11-08"})
     assert text == coach_plan_text("d", "2024-11-08")
     assert all_tool.invoke({"date": "2024-11-08"}).startswith(
-        "Coach plans for 2024-11-08 (Friday): 1 of 4 coaches posted a plan."
+        "Coach plans for Friday 2024-11-08: 1 of 4 coaches posted a plan."
     )
     # ainvoke runs the blocking function in a worker thread, off the agent's loop.
     assert asyncio.run(plan_tool.ainvoke({"coach": "d", "date": "2024-11-08"})) == text
