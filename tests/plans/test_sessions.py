@@ -48,7 +48,7 @@ INSTANTS = [
 async def test_day_words_ask_for_sessions(
     plan_server: ContractServer, make_client: Make, name: str, now: str, today: str, previous: str
 ) -> None:
-    """No date and `today` ask for the current session; `previous` and `yesterday` the one before."""
+    """No date and `today` ask for the current session; `previous`/`yesterday` the one before."""
     instant = new_york(now)
     if name == "fall back, 01:30 the second time":
         instant = instant.replace(fold=1)

@@ -139,7 +139,8 @@ def test_api_down_is_a_sentence_without_the_url(
 def test_unknown_coach_lists_the_coaches(server: ContractServer) -> None:
     """The answer says what is accepted, and no request is spent on it."""
     assert coach_plan_text("x", "2024-11-08") == (
-        "Unknown coach 'x'. Valid coaches: d (Day Trading), i (Intraday), s (Swing), n (News/Events)."
+        "Unknown coach 'x'. Valid coaches: "
+        "d (Day Trading), i (Intraday), s (Swing), n (News/Events)."
     )
     assert server.requests_to("plan") == 0
 
