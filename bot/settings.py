@@ -111,7 +111,9 @@ class Settings:
     timeout_seconds: float = 10.0
     max_retries: int = 3
     reply_deadline_seconds: float = 8.0
-    timezone: str = "America/New_York"
+    timezone: str = envconfig.DEFAULT_TIMEZONE
+    api_timezone: str = envconfig.DEFAULT_API_TIMEZONE
+    market_calendar: str = envconfig.DEFAULT_MARKET_CALENDAR
     coaches: tuple[Coach, ...] = DEFAULT_COACHES
     dev_guild_id: int | None = None
     moderator_role: str | None = None
@@ -157,6 +159,8 @@ class Settings:
                 number(above=0, at_most=MAX_REPLY_DEADLINE_SECONDS),
             ),
             timezone=reader.read(envconfig.TIMEZONE, d.timezone),
+            api_timezone=reader.read(envconfig.API_TIMEZONE, d.api_timezone),
+            market_calendar=reader.read(envconfig.MARKET_CALENDAR, d.market_calendar),
             coaches=reader.get(envconfig.COACHES.name, d.coaches, _coaches),
             dev_guild_id=reader.get("DEV_GUILD_ID", None, _snowflake),
             moderator_role=reader.get("MODERATOR_ROLE", None, _role),
@@ -201,6 +205,8 @@ class Settings:
             "timeout": self.timeout_seconds,
             "max_retries": self.max_retries,
             "timezone": self.timezone,
+            "api_timezone": self.api_timezone,
+            "market_calendar": self.market_calendar,
             "coaches": tuple(coach.id for coach in self.coaches),
             "deadline_seconds": self.fetch_deadline_seconds,
             "force_close": self.force_close,
@@ -214,7 +220,9 @@ class Settings:
                 f"DISCORD_TOKEN: {'set' if self.discord_token else 'not set'}",
                 f"PLANS_API_URL: {self.plans_api_url}",
                 f"COACHES: {coaches}",
+                f"PLANS_MARKET_CALENDAR: {self.market_calendar}",
                 f"PLANS_TIMEZONE: {self.timezone}",
+                f"PLANS_API_TIMEZONE: {self.api_timezone}",
                 f"REPLY_DEADLINE_SECONDS: {self.reply_deadline_seconds:g}",
                 f"DEV_GUILD_ID: {self.dev_guild_id or 'none (global commands)'}",
                 f"MODERATOR_ROLE: {self.moderator_role or 'none (Manage Messages only)'}",

@@ -19,13 +19,13 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, cast
-from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.plans import CoachPlan, CoachPlanClient, InvalidInput
+from bot.plans import CoachPlan, CoachPlanClient, InvalidInput, inputs
+from bot.plans.market import closed_today_note
 from cogs import options, render
 from cogs.ratelimit import RateLimiter
 
@@ -93,7 +93,6 @@ class CoachPlans(commands.Cog, name="Coach plans"):
         self.bot = bot
         self.settings = bot.settings
         self.names = bot.settings.coach_names
-        self.tz = ZoneInfo(bot.settings.timezone)
         self.limiter = RateLimiter(bot.settings.rate_limit_uses, bot.settings.rate_limit_seconds)
         self._client: CoachPlanClient | None = None
 
@@ -119,30 +118,33 @@ class CoachPlans(commands.Cog, name="Coach plans"):
     @app_commands.command(name="plan")
     @app_commands.describe(
         coach="Whose plan: pick a coach from the list",
-        date="YYYY-MM-DD, today or yesterday (default: today)",
+        date="YYYY-MM-DD, today or previous (default: today, the current trading session)",
     )
     async def plan(self, interaction: Interaction, coach: str, date: str | None = None) -> None:
-        """Show one coach's trading plan for a day."""
+        """Show one coach's trading plan for a session."""
         async with self._replying(interaction) as call:
             cid, day = self._coach(coach), self._day(date)
             self._check_rate(interaction)
+            calendar, note = self.client.calendar, self._session_note(day)
             plan = self.client.peek_fresh(cid, day)
             if plan is not None:  # a fresh cache hit: no I/O, so answer at once
-                embed = render.plan_embed(plan, self.names[cid], tz=self.tz)
+                embed = render.plan_embed(plan, self.names[cid], calendar=calendar, note=note)
                 await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
             else:  # acknowledge first: the API may take up to the reply deadline
                 await interaction.response.defer(thinking=True)
                 plan = await self.client.fetch_coach_plan(
                     cid, day, deadline=self.settings.fetch_deadline_seconds
                 )
-                embed = render.plan_embed(plan, self.names[cid], tz=self.tz)
+                embed = render.plan_embed(plan, self.names[cid], calendar=calendar, note=note)
                 await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
             call.outcome = describe_plan(plan)
 
     @app_commands.command(name="plans")
-    @app_commands.describe(date="YYYY-MM-DD, today or yesterday (default: today)")
+    @app_commands.describe(
+        date="YYYY-MM-DD, today or previous (default: today, the current trading session)"
+    )
     async def plans(self, interaction: Interaction, date: str | None = None) -> None:
-        """Show every coach's plan for a day at a glance."""
+        """Show every coach's plan for a trading session at a glance."""
         async with self._replying(interaction) as call:
             day = self._day(date)
             self._check_rate(interaction)
@@ -150,7 +152,9 @@ class CoachPlans(commands.Cog, name="Coach plans"):
             plans = await self.client.fetch_all_coach_plans(
                 day, deadline=self.settings.fetch_deadline_seconds
             )
-            embed = render.plans_embed(plans, self.names, day, tz=self.tz)
+            embed = render.plans_embed(
+                plans, self.names, day, calendar=self.client.calendar, note=self._session_note(day)
+            )
             await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
             call.outcome = (
                 f"{sum(p.found for p in plans.values())}/{len(plans)} posted, "
@@ -171,7 +175,7 @@ class CoachPlans(commands.Cog, name="Coach plans"):
     @app_commands.default_permissions(manage_messages=True)
     @app_commands.describe(
         coach="Only this coach (default: every coach)",
-        date="Only this day: YYYY-MM-DD, today or yesterday (default: every day)",
+        date="Only this day: YYYY-MM-DD, today or previous (default: every day)",
     )
     async def clearcache(
         self, interaction: Interaction, coach: str | None = None, date: str | None = None
@@ -208,22 +212,28 @@ class CoachPlans(commands.Cog, name="Coach plans"):
     async def date_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return options.date_choices(current, self.client.today())
+        return options.date_choices(current, self.client.today(), self.client.calendar)
 
     # -- helpers -------------------------------------------------------------------
     def _coach(self, value: str) -> str:
-        cid = options.parse_coach(value, self.names)
-        if cid is None:
-            raise Reply(options.bad_coach_text(value, self.names), "bad-input")
-        return cid
+        try:
+            return inputs.parse_coach(value, self.names)
+        except InvalidInput as exc:
+            raise Reply(options.bad_input_text(exc), "bad-input") from None
 
     def _day(self, value: str | None) -> dt.date:
-        # The client's today(): real wall time in the configured timezone (SimCord's
-        # clock is virtual and starts in 2026).
-        day = options.parse_day(value, self.client.today())
-        if day is None:
-            raise Reply(options.bad_date_text(value or ""), "bad-input")
-        return day
+        # The client's today(): the current session by the client's own `now` (SimCord's
+        # clock is virtual and starts in 2026; the offline mode gives the client its clock).
+        try:
+            return self.client.normalize_date(value)
+        except InvalidInput as exc:
+            raise Reply(options.bad_input_text(exc), "bad-input") from None
+
+    def _session_note(self, day: dt.date) -> str | None:
+        """ "Markets are closed today ..." when the day shown is today's latest session."""
+        if day != self.client.today():
+            return None
+        return closed_today_note(self.client.calendar, self.client.now())
 
     def _check_rate(self, interaction: Interaction) -> None:
         wait = self.limiter.hit(interaction.user.id)

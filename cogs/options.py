@@ -1,51 +1,35 @@
-"""The commands' options: parsing `coach` and `date`, and what autocomplete suggests.
+"""The commands' options: what autocomplete suggests, and parsing through the client's policy.
 
-Pure functions, so the rules are tested without Discord: a coach is a
-configured id or display name in any case; a date is `today`, `yesterday` or
-a real calendar day as YYYY-MM-DD. Autocomplete only suggests; the command
-parses whatever is sent with the same functions.
+Coach spellings and day words are `bot.plans.inputs`'s, shared with the agent
+tools and the command line (an id, a display name or `coach_d`; `today`,
+`previous`/`yesterday` or YYYY-MM-DD), and so are the sentences for bad
+input. Autocomplete only suggests, and offers trading sessions, not calendar
+days; the command parses whatever is sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Final
 
 from discord import app_commands
 
-from cogs.render import CHOICE_LIMIT, CONTENT_LIMIT, cut, day_label, plain
+from bot.plans import InvalidInput, inputs
+from bot.plans.market import MarketCalendar, day_label
+from cogs.render import CHOICE_LIMIT, CONTENT_LIMIT, cut, plain
 
 CHOICE_NAME_LIMIT: Final = 100
-#: Days offered by the date autocomplete, counting back from today.
-SUGGESTED_DAYS: Final = 7
-_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DAY: Final = dt.timedelta(days=1)
+#: Sessions offered by the date autocomplete, counting back from the current one.
+SUGGESTED_SESSIONS: Final = 10
 
 
 def parse_coach(value: str, names: Mapping[str, str]) -> str | None:
-    """The configured coach id for an id or display name in any case, or None."""
-    wanted = value.strip().casefold()
-    for cid, name in names.items():
-        if wanted in (cid, name.casefold()):
-            return cid
-    return None
-
-
-def parse_day(value: str | None, today: dt.date) -> dt.date | None:
-    """`today` (also for no value), `yesterday` or a real YYYY-MM-DD day, or None."""
-    word = (value or "today").strip().casefold()
-    if word == "today":
-        return today
-    if word == "yesterday":
-        return today - _DAY
-    if _ISO_DAY.fullmatch(word):
-        try:
-            return dt.date.fromisoformat(word)
-        except ValueError:
-            return None
-    return None
+    """The configured coach id for an id, display name or `coach_<id>` in any case, or None."""
+    try:
+        return inputs.parse_coach(value, names)
+    except InvalidInput:
+        return None
 
 
 def coach_choices(current: str, names: Mapping[str, str]) -> list[app_commands.Choice[str]]:
@@ -67,35 +51,25 @@ def coach_choices(current: str, names: Mapping[str, str]) -> list[app_commands.C
     ][:CHOICE_LIMIT]
 
 
-def date_choices(current: str, today: dt.date) -> list[app_commands.Choice[str]]:
-    """`today`, `yesterday` and the days before them, matching what was typed."""
-    options = [("today", f"today ({today})"), ("yesterday", f"yesterday ({today - _DAY})")]
-    for back in range(2, SUGGESTED_DAYS):
-        day = today - back * _DAY
-        options.append((day.isoformat(), day_label(day)))
+def date_choices(
+    current: str, today: dt.date, calendar: MarketCalendar
+) -> list[app_commands.Choice[str]]:
+    """`today` and `previous` (named with their sessions), then earlier sessions."""
+    sessions = calendar.sessions_back(today, SUGGESTED_SESSIONS)
+    options = [
+        ("today", f"today: {day_label(calendar, sessions[0])}"),
+        ("previous", f"previous: {day_label(calendar, sessions[1])}"),
+    ]
+    options += [(day.isoformat(), day_label(calendar, day)) for day in sessions[2:]]
     wanted = current.strip().casefold()
     return [
-        app_commands.Choice(name=name, value=value)
+        app_commands.Choice(name=cut(name, CHOICE_NAME_LIMIT), value=value)
         for value, name in options
         if wanted in name.casefold()
     ][:CHOICE_LIMIT]
 
 
 # -- what a user reads when an option is wrong ------------------------------------
-def _coach_list(names: Mapping[str, str]) -> str:
-    return ", ".join(f"`{cid}` ({name})" for cid, name in names.items())
-
-
-def bad_coach_text(value: str, names: Mapping[str, str]) -> str:
-    return cut(
-        f"I don't know the coach “{plain(value, 40)}”. Choose one of: {_coach_list(names)}.",
-        CONTENT_LIMIT,
-    )
-
-
-def bad_date_text(value: str) -> str:
-    return cut(
-        f"“{plain(value, 40)}” is not a date I understand. Use YYYY-MM-DD (a real calendar "
-        "day, e.g. 2024-11-09), `today` or `yesterday`.",
-        CONTENT_LIMIT,
-    )
+def bad_input_text(error: InvalidInput) -> str:
+    """The input policy's sentence, shown as plain text (it quotes what the user typed)."""
+    return plain(str(error), CONTENT_LIMIT)

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 import discord
 
 from bot.plans import CoachPlan
+from bot.plans.market import MarketCalendar, closed_day_note
+from bot.plans.market import day_label as session_label
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_LIMIT: Final = 256
@@ -70,8 +72,16 @@ def plain(text: str, limit: int) -> str:
     return cut(escaped, limit)
 
 
-def day_label(day: dt.date) -> str:
+def day_label(day: dt.date, calendar: MarketCalendar | None = None) -> str:
+    """`Friday 2026-11-27`; with a calendar, `(half day)` on an early close."""
+    if calendar is not None:
+        return session_label(calendar, day)
     return f"{day:%A} {day.isoformat()}"
+
+
+def with_note(note: str | None, text: str) -> str:
+    """`text` under an italic session note ("Markets are closed today ..."), if any."""
+    return f"*{note}*\n\n{text}" if note else text
 
 
 def duration(seconds: float) -> str:
@@ -104,16 +114,10 @@ def safe_chart_urls(charts: Iterable[str]) -> list[str]:
     return out
 
 
-def discord_time(value: str | None, tz: dt.tzinfo) -> str | None:
-    """A Discord timestamp for the API's naive local-time ISO string (read in `tz`)."""
-    if not value:
+def discord_time(moment: dt.datetime | None) -> str | None:
+    """A Discord timestamp: each reader sees the instant in their own zone, and its age."""
+    if moment is None:
         return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return plain(value, 64)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
     return f"{discord.utils.format_dt(moment, 'f')} ({discord.utils.format_dt(moment, 'R')})"
 
 
@@ -131,20 +135,33 @@ def source_line(plan: CoachPlan) -> str:
 
 
 # -- /plan -------------------------------------------------------------------------
-def plan_embed(plan: CoachPlan, coach_name: str, *, tz: dt.tzinfo) -> discord.Embed:
-    """One coach's day: the plan, who wrote it and when, charts, and where it came from."""
-    title = cut(f"{coach_name} · {day_label(plan.day)}", TITLE_LIMIT)
+def plan_embed(
+    plan: CoachPlan, coach_name: str, *, calendar: MarketCalendar, note: str | None = None
+) -> discord.Embed:
+    """One coach's session: the plan, who wrote it and when, charts, and where it came from.
+
+    `note` is the session note the command adds when "today" is a closed day.
+    """
+    title = cut(f"{coach_name} · {day_label(plan.day, calendar)}", TITLE_LIMIT)
     footer = cut(source_line(plan), FOOTER_LIMIT)
     if plan.error is not None and not plan.stale:
         embed = discord.Embed(
-            title=title, description=cut(plan.plan, DESCRIPTION_LIMIT), colour=COLOUR_DOWN
+            title=title,
+            description=cut(with_note(note, plan.plan), DESCRIPTION_LIMIT),
+            colour=COLOUR_DOWN,
         )
         return embed.set_footer(text=footer)
     if not plan.found:
-        text = f"No plan yet: {coach_name} has not posted a plan for {day_label(plan.day)}."
+        closed = closed_day_note(calendar, plan.day)
+        text = (
+            f"{closed} {coach_name} posted no plan for that day."
+            if closed
+            else f"No plan yet: {coach_name} has not posted a plan for "
+            f"{day_label(plan.day, calendar)}."
+        )
         embed = discord.Embed(
             title=title,
-            description=cut(text, DESCRIPTION_LIMIT),
+            description=cut(with_note(note, text), DESCRIPTION_LIMIT),
             colour=COLOUR_STALE if plan.stale else COLOUR_NO_PLAN,
         )
         return embed.set_footer(text=footer)
@@ -152,10 +169,10 @@ def plan_embed(plan: CoachPlan, coach_name: str, *, tz: dt.tzinfo) -> discord.Em
     embed = discord.Embed(title=title, colour=COLOUR_STALE if plan.stale else COLOUR_PLAN)
     if plan.author:
         embed.add_field(name="Author", value=plain(plan.author, FIELD_VALUE_LIMIT))
-    posted = discord_time(plan.created_at, tz)
+    posted = discord_time(plan.created_at)
     if posted:
         embed.add_field(name="Posted", value=posted)
-    edited = discord_time(plan.edited_at, tz)
+    edited = discord_time(plan.edited_at)
     if edited:
         embed.add_field(name="Edited", value=edited)
     if plan.channel:
@@ -166,8 +183,9 @@ def plan_embed(plan: CoachPlan, coach_name: str, *, tz: dt.tzinfo) -> discord.Em
         for name, value in chart_link_fields(charts[1:], first_number=2):
             embed.add_field(name=name, value=value, inline=False)
     embed.set_footer(text=footer)
-    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(embed))
-    embed.description = cut(plan.plan or "(The plan has no text.)", room, CUT_MARK)
+    head = with_note(note, "")
+    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(embed)) - len(head)
+    embed.description = head + cut(plan.plan or "(The plan has no text.)", room, CUT_MARK)
     return embed
 
 
@@ -203,14 +221,22 @@ def _link_target(url: str) -> str:
 
 # -- /plans ------------------------------------------------------------------------
 def plans_embed(
-    plans: Mapping[str, CoachPlan], names: Mapping[str, str], day: dt.date, *, tz: dt.tzinfo
+    plans: Mapping[str, CoachPlan],
+    names: Mapping[str, str],
+    day: dt.date,
+    *,
+    calendar: MarketCalendar,
+    note: str | None = None,
 ) -> discord.Embed:
     """Every configured coach at a glance: an excerpt each, and a clear line for no plan."""
     order = [cid for cid in names if cid in plans][:FIELD_COUNT_LIMIT]
     shown = [plans[cid] for cid in order]
     posted = sum(1 for p in shown if p.found)
     down = sum(1 for p in shown if p.error is not None and not p.stale)
+    closed = closed_day_note(calendar, day)
     lines = [f"{posted} of {len(shown)} coaches posted a plan."]
+    if closed and not posted:
+        lines = [closed, "No coach posted a plan for that day."]
     if down:
         lines.append(
             "The plan service could not answer"
@@ -221,8 +247,8 @@ def plans_embed(
             )
         )
     embed = discord.Embed(
-        title=cut(f"Coach plans · {day_label(day)}", TITLE_LIMIT),
-        description=cut(" ".join(lines), DESCRIPTION_LIMIT),
+        title=cut(f"Coach plans · {day_label(day, calendar)}", TITLE_LIMIT),
+        description=cut(with_note(note, " ".join(lines)), DESCRIPTION_LIMIT),
         colour=COLOUR_DOWN if down == len(shown) else COLOUR_STALE if down else COLOUR_PLAN,
     )
     embed.set_footer(text=cut(_overall_source(shown), FOOTER_LIMIT))
@@ -230,11 +256,11 @@ def plans_embed(
     room = EMBED_TOTAL_LIMIT - len(embed) - sum(len(n) for n in field_names)
     budget = max(40, min(FIELD_VALUE_LIMIT, room // max(1, len(order))))
     for cid, name in zip(order, field_names, strict=True):
-        embed.add_field(name=name, value=_summary(plans[cid], budget, tz), inline=False)
+        embed.add_field(name=name, value=_summary(plans[cid], budget), inline=False)
     return embed
 
 
-def _summary(plan: CoachPlan, budget: int, tz: dt.tzinfo) -> str:
+def _summary(plan: CoachPlan, budget: int) -> str:
     if plan.error is not None and not plan.stale:
         return cut("Unavailable right now: the plan service did not answer.", budget)
     if not plan.found:
@@ -243,9 +269,7 @@ def _summary(plan: CoachPlan, budget: int, tz: dt.tzinfo) -> str:
     if plan.author:
         meta.append(f"by {plain(plan.author, 64)}")
     if plan.created_at:
-        moment = discord_time(plan.created_at, tz)
-        if moment:
-            meta.append(moment.split(" (")[0])
+        meta.append(discord.utils.format_dt(plan.created_at, "t"))
     charts = len(safe_chart_urls(plan.charts))
     if charts:
         meta.append(f"{charts} chart{'s' if charts != 1 else ''}")

@@ -58,6 +58,8 @@ def test_every_variable_is_read() -> None:
             "PLANS_MAX_RETRIES": "1",
             "REPLY_DEADLINE_SECONDS": "5",
             "PLANS_TIMEZONE": "Europe/London",
+            "PLANS_API_TIMEZONE": "UTC",
+            "PLANS_MARKET_CALENDAR": "nyse",
             "COACHES": " d = Day ,x=Crypto Desk",
             "DEV_GUILD_ID": "123456789012345678",
             "MODERATOR_ROLE": "Plan Keepers",
@@ -79,6 +81,8 @@ def test_every_variable_is_read() -> None:
         "timeout": 2.5,
         "max_retries": 1,
         "timezone": "Europe/London",
+        "api_timezone": "UTC",
+        "market_calendar": "NYSE",
         "coaches": ("d", "x"),
         "deadline_seconds": 5 - 0.75,
         "force_close": True,
@@ -150,6 +154,8 @@ def test_the_bot_and_the_agent_tools_read_the_plan_variables_alike() -> None:
         "PLANS_TIMEOUT_SECONDS": "2.5",
         "PLANS_MAX_RETRIES": "1",
         "PLANS_TIMEZONE": "Europe/London",
+        "PLANS_API_TIMEZONE": "Asia/Tokyo",
+        "PLANS_MARKET_CALENDAR": "NYSE",
         "COACHES": " d = Day ,x=Crypto Desk",
     }
     settings = Settings.from_env(environ, env_file=None)

@@ -1,7 +1,8 @@
 """The real bot in SimCord, pointed at the loopback contract server.
 
 `world` is a started SimCord env with one guild, a #plans channel, a member
-(alice), a second member (bob) and a moderator (mod, Manage Messages). Tests
+(alice), a second member (bob) and a moderator (mod, Manage Messages). "Now" is
+pinned (`NOW`, or `make_world(now=...)`) through the client's `now` seam. Tests
 that need other settings call `make_world(VAR="value", ...)` with
 environment-style overrides, so every bot here is built the way `python -m
 bot` builds it: `Settings.from_env(mapping)` then `create_bot(settings)`.
@@ -14,6 +15,7 @@ shuts the env down and fails the test if the bot raised anything.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
@@ -25,6 +27,10 @@ from bot.app import CoachPlansBot, create_bot
 from bot.plans import CoachPlanClient
 from bot.settings import Settings
 from tests.contract_server import ContractServer
+
+#: "Now" for every bot here unless a test pins another: a Tuesday session, 10:00 in New York.
+#: Pinned through the client's own `now` seam, so no test depends on the day it runs.
+NOW = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)
 
 #: Above the bot's reply deadline, so a slow but legitimate fallback still settles.
 SETTLE_MARGIN_SECONDS = 2.0
@@ -93,6 +99,7 @@ async def make_world(plan_server: ContractServer) -> AsyncIterator[MakeWorld]:
         sync: bool = False,
         dev_guild: bool = False,
         client_options: Mapping[str, Any] | None = None,
+        now: dt.datetime = NOW,
         **overrides: str,
     ) -> World:
         assert not worlds, "one SimCord env per test"
@@ -101,7 +108,8 @@ async def make_world(plan_server: ContractServer) -> AsyncIterator[MakeWorld]:
             environ["DEV_GUILD_ID"] = str(DEV_GUILD_ID)
         environ.update(overrides)
         settings = Settings.from_env(environ, env_file=None)
-        bot = create_bot(settings, sync=sync, client_options=client_options)
+        options = {"now": lambda: now, **(client_options or {})}
+        bot = create_bot(settings, sync=sync, client_options=options)
         env = simcord.Env(
             bot, settle_timeout=settings.reply_deadline_seconds + SETTLE_MARGIN_SECONDS
         )

@@ -15,6 +15,7 @@ from discord import app_commands
 
 from bot.app import command_signatures, create_bot, intents, invite_url
 from bot.plans import CoachPlanClient
+from bot.plans.market import market_calendar
 from bot.settings import Settings
 from cogs import render
 from tests.cogs.conftest import DEV_GUILD_ID, MakeWorld, World
@@ -194,6 +195,6 @@ async def test_hanging_api_answers_within_the_reply_deadline(plan_server: Contra
 
     assert elapsed < settings.reply_deadline_seconds
     assert plan.error == "timeout"
-    embed = render.plan_embed(plan, "Day Trading", tz=discord.utils.utcnow().tzinfo)  # type: ignore[arg-type]
+    embed = render.plan_embed(plan, "Day Trading", calendar=market_calendar())
     assert embed.description == render.cut(plan.plan, render.DESCRIPTION_LIMIT)
     await bot.close()

@@ -93,7 +93,7 @@ async def test_bad_date_gets_ephemeral_help_and_no_api_call(world: World, date: 
     result = await world.alice.slash(world.channel, "plan", coach="d", date=date)
 
     text = private_text(result)
-    assert "YYYY-MM-DD" in text and "`today`" in text and "`yesterday`" in text
+    assert text.endswith(": use YYYY-MM-DD, today or previous (yesterday works too).")
     assert not deferred_first(world)
     assert sum(world.server.hits.values()) == 0
 
@@ -336,12 +336,13 @@ async def test_coach_autocomplete_offers_configured_coaches(make_world: MakeWorl
     assert typed == [{"name": "Options Desk (o)", "value": "o"}]
 
 
-async def test_date_autocomplete_offers_today_and_yesterday(world: World) -> None:
-    """The words the command accepts are one tap away."""
+async def test_date_autocomplete_offers_today_and_previous_sessions(world: World) -> None:
+    """The words the command accepts are one tap away, named with their sessions."""
     choices = await world.alice.autocomplete(world.channel, "plan", "date", "", coach="d")
 
-    assert [c["value"] for c in choices[:2]] == ["today", "yesterday"]
-    assert choices[0]["name"] == f"today ({world.today})"
+    assert [c["value"] for c in choices[:3]] == ["today", "previous", "2026-11-20"]
+    assert choices[0]["name"] == "today: Tuesday 2026-11-24"
+    assert choices[1]["name"] == "previous: Monday 2026-11-23"
 
 
 # -- rate limit, errors, logging ---------------------------------------------------

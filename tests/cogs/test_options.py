@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 
+from bot.plans import InvalidInput, inputs
+from bot.plans.market import market_calendar
 from cogs import options
 
 NAMES = {"d": "Day Trading", "i": "Intraday", "s": "Swing", "n": "News/Events"}
-TODAY = dt.date(2024, 11, 9)
+NYSE = market_calendar()
 
 
 @pytest.mark.parametrize(
@@ -22,32 +24,12 @@ TODAY = dt.date(2024, 11, 9)
         ("x", None),
         ("", None),
         ("Day", None),
+        ("coach_d", "d"),
+        ("Coach S", "s"),
     ],
 )
 def test_coach_is_an_id_or_display_name_in_any_case(value: str, coach: str | None) -> None:
     assert options.parse_coach(value, NAMES) == coach
-
-
-@pytest.mark.parametrize(
-    ("value", "day"),
-    [
-        (None, TODAY),
-        ("", TODAY),
-        ("Today", TODAY),
-        ("yesterday", dt.date(2024, 11, 8)),
-        ("2024-02-29", dt.date(2024, 2, 29)),
-        ("2024-13-45", None),
-        ("2023-02-29", None),
-        ("2024-1-5", None),
-        ("tomorrow", None),
-        ("20241109", None),
-        ("2024-11-09T00:00", None),
-    ],
-)
-def test_day_is_today_yesterday_or_a_real_calendar_day(
-    value: str | None, day: dt.date | None
-) -> None:
-    assert options.parse_day(value, TODAY) == day
 
 
 def test_coach_choices_list_all_for_empty_input_and_prefix_matches_first() -> None:
@@ -62,14 +44,24 @@ def test_coach_choices_stay_within_discords_limits() -> None:
     assert len(choices) == 25 and all(len(c.name) <= 100 for c in choices)
 
 
-def test_date_choices_offer_words_then_recent_days() -> None:
-    choices = options.date_choices("", TODAY)
-    assert [c.value for c in choices[:3]] == ["today", "yesterday", "2024-11-07"]
-    assert choices[2].name == "Thursday 2024-11-07"
-    assert [c.value for c in options.date_choices("yes", TODAY)] == ["yesterday"]
+def test_date_choices_offer_sessions_not_calendar_days() -> None:
+    """On Sunday after Thanksgiving: today is the half day, previous skips the holiday."""
+    sunday = dt.date(2026, 11, 27)  # the current session on Sunday 2026-11-29
+    choices = options.date_choices("", sunday, NYSE)
+    assert [c.value for c in choices[:4]] == ["today", "previous", "2026-11-24", "2026-11-23"]
+    assert choices[0].name == "today: Friday 2026-11-27 (half day)"
+    assert choices[1].name == "previous: Wednesday 2026-11-25"
+    assert not any("2026-11-26" in c.value or "Saturday" in c.name for c in choices)
+    assert [c.value for c in options.date_choices("prev", sunday, NYSE)] == ["previous"]
+    assert [c.value for c in options.date_choices("2026-11-2", sunday, NYSE)] == [
+        "today", "previous", "2026-11-24", "2026-11-23", "2026-11-20"
+    ]  # fmt: skip
 
 
-def test_bad_input_texts_say_what_is_accepted() -> None:
-    assert "`d` (Day Trading)" in options.bad_coach_text("zz", NAMES)
-    text = options.bad_date_text("2024-13-45")
-    assert "YYYY-MM-DD" in text and "`today`" in text and "`yesterday`" in text
+def test_bad_input_text_is_the_policys_sentence_without_markdown() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        inputs.parse_coach("zz_*", NAMES)
+    assert options.bad_input_text(caught.value) == (
+        "Unknown coach 'zz\\_\\*'. Valid coaches: d (Day Trading), i (Intraday), s (Swing), "
+        "n (News/Events)."
+    )

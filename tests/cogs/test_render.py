@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 import discord
 import pytest
 
-from bot.plans import CoachPlan
+from bot.plans import CoachPlan, InvalidInput, inputs
+from bot.plans.market import market_calendar
 from cogs import options, render
 
 NY = ZoneInfo("America/New_York")
+NYSE = market_calendar("NYSE")
 DAY = dt.date(2024, 11, 9)
 FETCHED = dt.datetime.now(dt.UTC)
 
@@ -29,7 +31,7 @@ def a_plan(**changes: object) -> CoachPlan:
         plan="NVDA bull flag on the daily.",
         charts=("https://cdn.example.com/a.png",),
         author="coach_d",
-        created_at="2024-11-09T08:31:02.118223",
+        created_at=dt.datetime.fromisoformat("2024-11-09T08:31:02.118223").replace(tzinfo=NY),
         channel="day-trading",
         found=True,
         fetched_at=dt.datetime.now(dt.UTC),
@@ -124,7 +126,11 @@ def test_a_parenthesis_cannot_break_a_chart_link() -> None:
 
 # -- /plan -------------------------------------------------------------------------
 def test_plan_embed_shows_author_times_channel_and_image() -> None:
-    embed = render.plan_embed(a_plan(edited_at="2024-11-09T10:02:44"), "Day Trading", tz=NY)
+    embed = render.plan_embed(
+        a_plan(edited_at=dt.datetime.fromisoformat("2024-11-09T10:02:44").replace(tzinfo=NY)),
+        "Day Trading",
+        calendar=NYSE,
+    )
 
     assert embed.title == "Day Trading · Saturday 2024-11-09"
     assert embed.description == "NVDA bull flag on the daily."
@@ -137,9 +143,27 @@ def test_plan_embed_shows_author_times_channel_and_image() -> None:
     assert embed.colour == render.COLOUR_PLAN
 
 
-def test_unparseable_timestamps_are_shown_as_text() -> None:
-    embed = render.plan_embed(a_plan(created_at="yesterday-ish"), "Day Trading", tz=NY)
-    assert {f.name: f.value for f in embed.fields}["Posted"] == "yesterday-ish"
+def test_a_plan_without_a_time_has_no_posted_field() -> None:
+    """The client drops a stamp it cannot read; the embed then just has no Posted field."""
+    embed = render.plan_embed(a_plan(created_at=None), "Day Trading", calendar=NYSE)
+    assert "Posted" not in {f.name for f in embed.fields}
+
+
+def test_half_day_and_closed_days_are_named() -> None:
+    """A half day says so in the title; no plan on Thanksgiving says the market was closed."""
+    half = render.plan_embed(a_plan(day=dt.date(2026, 11, 27)), "Day Trading", calendar=NYSE)
+    assert half.title == "Day Trading · Friday 2026-11-27 (half day)"
+    closed = render.plan_embed(
+        a_plan(day=dt.date(2026, 11, 26), found=False, plan="", charts=()),
+        "Day Trading",
+        calendar=NYSE,
+    )
+    assert closed.description == (
+        "Markets were closed on Thursday 2026-11-26 (Thanksgiving Day). "
+        "Day Trading posted no plan for that day."
+    )
+    noted = render.plan_embed(a_plan(), "Day Trading", calendar=NYSE, note="Markets closed.")
+    assert noted.description == "*Markets closed.*\n\nNVDA bull flag on the daily."
 
 
 @pytest.mark.parametrize(
@@ -158,22 +182,20 @@ def test_unparseable_timestamps_are_shown_as_text() -> None:
     ],
 )
 def test_footer_says_where_the_answer_came_from(changes: dict[str, object], footer: str) -> None:
-    assert render.plan_embed(a_plan(**changes), "Day Trading", tz=NY).footer.text == footer
+    assert render.plan_embed(a_plan(**changes), "Day Trading", calendar=NYSE).footer.text == footer
 
 
 def test_fallback_shows_the_clients_sentence_in_red() -> None:
     plan = CoachPlan.fallback("d", DAY, "unavailable")
-    embed = render.plan_embed(plan, "Day Trading", tz=NY)
+    embed = render.plan_embed(plan, "Day Trading", calendar=NYSE)
     assert embed.description == plan.plan and embed.colour == render.COLOUR_DOWN
     assert not embed.fields and embed.image.url is None
 
 
 def test_no_plan_is_plain_words() -> None:
-    plan = CoachPlan.missing("i", DAY, FETCHED)
-    embed = render.plan_embed(plan, "Intraday", tz=NY)
-    assert (
-        embed.description == "No plan yet: Intraday has not posted a plan for Saturday 2024-11-09."
-    )
+    plan = CoachPlan.missing("i", dt.date(2024, 11, 8), FETCHED)
+    embed = render.plan_embed(plan, "Intraday", calendar=NYSE)
+    assert embed.description == "No plan yet: Intraday has not posted a plan for Friday 2024-11-08."
 
 
 @pytest.mark.parametrize("length", [0, 1, 4096, 4097, 6000, 10_000, 100_000])
@@ -187,11 +209,11 @@ def test_plan_embed_always_fits_discords_limits(length: int, charts: int) -> Non
         charts=urls,
         author="a" * 2000,
         channel="c" * 2000,
-        created_at="2024-11-09T08:31:02",
-        edited_at="2024-11-09T09:00:00",
+        created_at=dt.datetime.fromisoformat("2024-11-09T08:31:02").replace(tzinfo=NY),
+        edited_at=dt.datetime.fromisoformat("2024-11-09T09:00:00").replace(tzinfo=NY),
     )
 
-    embed = render.plan_embed(plan, "N" * 100, tz=NY)
+    embed = render.plan_embed(plan, "N" * 100, calendar=NYSE)
 
     assert_within_limits(embed)
     if length > render.DESCRIPTION_LIMIT:
@@ -206,7 +228,7 @@ def test_plans_embed_for_25_coaches_with_huge_plans_fits() -> None:
         for cid in names
     }
 
-    embed = render.plans_embed(plans, names, DAY, tz=NY)
+    embed = render.plans_embed(plans, names, DAY, calendar=NYSE)
 
     assert_within_limits(embed)
     assert len(embed.fields) == 25
@@ -221,7 +243,7 @@ def test_plans_embed_distinguishes_no_plan_stale_and_down() -> None:
         "n": CoachPlan.fallback("n", DAY, "timeout"),
     }
 
-    embed = render.plans_embed(plans, names, DAY, tz=NY)
+    embed = render.plans_embed(plans, names, DAY, calendar=NYSE)
 
     values = {f.name: f.value for f in embed.fields}
     assert values["Intraday"] == "No plan yet."
@@ -267,5 +289,7 @@ def test_rate_limited_text_rounds_up() -> None:
 
 
 def test_bad_input_echo_is_short_and_harmless() -> None:
-    text = options.bad_coach_text("<@&123456789012345678> **" + "z" * 500, {"d": "Day Trading"})
+    with pytest.raises(InvalidInput) as caught:
+        inputs.parse_coach("<@&123456789012345678> **" + "z" * 500, {"d": "Day Trading"})
+    text = options.bad_input_text(caught.value)
     assert "<@&123456789012345678>" not in text and "**" not in text and len(text) < 200
