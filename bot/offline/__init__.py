@@ -8,6 +8,10 @@ Preview page in a browser and a console in this terminal.
     python -m bot --offline                      page + console
     python -m bot --offline --no-web             console only
     python -m bot --offline --run "/plan d" ...  run commands, print, exit (1 if any failed)
+    python -m bot --offline --now 2026-11-26T10:00  ... as on Thanksgiving (New York time)
+
+"Today" is the current NYSE session: on a weekend or a holiday the bot opens
+on the latest session's plans and says the markets are closed.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import signal
 import sys
 import webbrowser
 from collections.abc import Sequence
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from simcord import SetupError
 
@@ -33,6 +39,7 @@ from bot.settings import Settings, SettingsError
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
+NEW_YORK: Final = ZoneInfo("America/New_York")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,9 +64,28 @@ def _parser() -> argparse.ArgumentParser:
         help="use this Coach Plan API instead of a local demo one",
     )
     parser.add_argument(
+        "--now",
+        type=_instant,
+        default=None,
+        metavar="WHEN",
+        help="start the simulated clock at WHEN (ISO 8601; without an offset, New York "
+        "time), e.g. 2026-11-29T15:00 to see a Sunday",
+    )
+    parser.add_argument(
         "--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR")
     )
     return parser
+
+
+def _instant(raw: str) -> dt.datetime:
+    """An ISO 8601 instant; a naive one is New York wall time, the market's clock."""
+    try:
+        moment = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 8601 time such as 2026-11-29T15:00, got {raw[:40]!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=NEW_YORK)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,7 +116,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     with contextlib.suppress(NotImplementedError):  # SIGTERM ends us like Ctrl-C does
         loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
     try:
-        async with OfflineWorld(settings, api_url=args.api) as world:
+        world = OfflineWorld(
+            settings, api_url=args.api, now=args.now, follow_wall_clock=not args.run
+        )
+        async with world:
             if args.run:
                 failures = await run_script(world, args.run)
                 return EXIT_FAILED if failures else EXIT_OK

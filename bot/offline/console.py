@@ -20,9 +20,9 @@ from bot.offline.world import OfflineWorld, Outcome
 
 HELP: Final = """\
 Commands (as in Discord; positional or name:value options):
-  /plan d                       a coach's plan for today
-  /plan coach:d date:yesterday  ... for another day (YYYY-MM-DD, today, yesterday)
-  /plans [date]                 every coach's plan for a day
+  /plan d                       a coach's plan for today (the current trading session)
+  /plan coach:d date:previous   ... for another session (YYYY-MM-DD, today, previous)
+  /plans [date]                 every coach's plan for a session
   /cachestats                   the plan client's cache and API figures
   /clearcache [coach] [date]    drop cached plans (moderators only)
 Console:
@@ -88,7 +88,11 @@ class Console:
         if outcome.content or outcome.embeds:
             self.say(
                 render_reply(
-                    outcome.content, outcome.embeds, ephemeral=outcome.ephemeral, tz=self._tz
+                    outcome.content,
+                    outcome.embeds,
+                    ephemeral=outcome.ephemeral,
+                    tz=self._tz,
+                    now=self.world.now(),
                 )
             )
 

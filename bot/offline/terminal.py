@@ -17,13 +17,17 @@ _WIDTH = 88
 _ESCAPED = re.compile(r"\\([\\*_`~|>#\-\[\]()])")
 
 
-def readable_timestamps(text: str, tz: ZoneInfo) -> str:
-    """Discord's `<t:unix:style>` markup as a local time (or "N ago") a terminal can show."""
+def readable_timestamps(text: str, tz: ZoneInfo, now: dt.datetime | None = None) -> str:
+    """Discord's `<t:unix:style>` markup as a local time (or "N ago") a terminal can show.
+
+    `now` is the simulated world's instant ("ago" is measured from it).
+    """
+    current = now or dt.datetime.now(dt.UTC)
 
     def local(match: re.Match[str]) -> str:
         when = dt.datetime.fromtimestamp(int(match.group(1)), tz)
         if match.group(2) == "R":
-            return _ago(dt.datetime.now(tz) - when)
+            return _ago(current - when)
         return when.strftime("%Y-%m-%d %H:%M %Z")
 
     return _ESCAPED.sub(r"\1", _TIMESTAMP.sub(local, text))
@@ -43,29 +47,34 @@ def _ago(delta: dt.timedelta) -> str:
 
 
 def render_reply(
-    content: str, embeds: Sequence[discord.Embed], *, ephemeral: bool, tz: ZoneInfo
+    content: str,
+    embeds: Sequence[discord.Embed],
+    *,
+    ephemeral: bool,
+    tz: ZoneInfo,
+    now: dt.datetime | None = None,
 ) -> str:
     """One bot reply as plain text, marking replies only the user sees."""
     lines: list[str] = []
     if ephemeral:
         lines.append("(only you can see this)")
     if content:
-        lines.append(readable_timestamps(content, tz))
+        lines.append(readable_timestamps(content, tz, now))
     for embed in embeds:
-        lines.extend(_embed_lines(embed, tz))
+        lines.extend(_embed_lines(embed, tz, now))
     return "\n".join(lines) if lines else "(no visible reply)"
 
 
-def _embed_lines(embed: discord.Embed, tz: ZoneInfo) -> list[str]:
+def _embed_lines(embed: discord.Embed, tz: ZoneInfo, now: dt.datetime | None) -> list[str]:
     out: list[str] = []
     if embed.title:
         out += ["", f"== {embed.title} =="]
     if embed.url:
         out.append(embed.url)
     if embed.description:
-        out += _wrap(readable_timestamps(embed.description, tz))
+        out += _wrap(readable_timestamps(embed.description, tz, now))
     for field in embed.fields:
-        value = readable_timestamps(str(field.value), tz)
+        value = readable_timestamps(str(field.value), tz, now)
         out.append(f"* {field.name}:")
         out += _wrap(value, indent="    ")
     if embed.image.url:

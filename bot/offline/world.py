@@ -1,10 +1,19 @@
 """The offline world: the real bot in a SimCord guild, with the reference API behind it.
 
 The bot is built by the same factory as a real run (`create_bot`), from the
-same settings (`Settings.from_env`), with three differences that need no
+same settings (`Settings.from_env`), with four differences that need no
 change to the bot: no token, `PLANS_API_URL` pointing at a local reference
-API with demo data (unless one is given), and connections closed after use,
-since SimCord waits on every pending timer, an idle keep-alive one included.
+API with demo data (unless one is given), connections closed after use,
+since SimCord waits on every pending timer, an idle keep-alive one included,
+and one clock for the whole world.
+
+The clock: SimCord's virtual clock starts at the session's start (the wall
+clock, or `--now`), and the plan client's and the demo API's "now" read it,
+so the bot, the API and the messages agree on what day it is. It moves only
+by the bot's own timers, which keeps `--run` deterministic; with
+`follow_wall_clock` (the interactive modes) it is brought up to the wall
+clock before each action, so rate limits unlock and every message carries
+the time it was sent.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
+from zoneinfo import ZoneInfo
 
 import discord
 import simcord
@@ -37,6 +47,10 @@ SETTLE_TIMEOUT_SECONDS: Final = 12.0
 BUSY_WAIT_SECONDS: Final = 30.0
 GUILD_NAME: Final = "Trading Desk"
 CHANNEL_NAME: Final = "coach-plans"
+#: The smallest lag worth an `advance_time` (each one settles the world).
+MIN_CLOCK_STEP_SECONDS: Final = 0.5
+#: The demo's plans are posted on New York's clock, whatever the API's zone.
+MARKET_ZONE: Final = ZoneInfo("America/New_York")
 BOT_NAME: Final = "Coach Plans"
 T = TypeVar("T")
 
@@ -60,9 +74,20 @@ class Outcome:
 class OfflineWorld:
     """A guild with #coach-plans, a moderator and a member, and the real bot in it."""
 
-    def __init__(self, settings: Settings, *, api_url: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        api_url: str | None = None,
+        now: dt.datetime | None = None,
+        follow_wall_clock: bool = False,
+    ) -> None:
         self._base_settings = settings
         self._api_url = api_url
+        self.started_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        self._wall_started_at = dt.datetime.now(dt.UTC)
+        self.follow_wall_clock = follow_wall_clock
+        self._env: simcord.Env | None = None
         self._stack = contextlib.AsyncExitStack()
         # One action at a time per SimCord world: console commands and page actions
         # take turns through this lock instead of failing on each other.
@@ -87,21 +112,29 @@ class OfflineWorld:
         api_url = self._api_url
         if api_url is None:
             folder = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="coach-plans-"))
+            zone = ZoneInfo(self._base_settings.api_timezone)
+            market_today = self.started_at.astimezone(MARKET_ZONE).date()
             server = await self._stack.enter_async_context(
-                serve(Path(folder) / "coach_plans.db", demo=True)
+                serve(
+                    Path(folder) / "coach_plans.db",
+                    demo=True,
+                    demo_today=market_today,
+                    now=lambda: self.now().astimezone(zone).replace(tzinfo=None),
+                    timezone=self._base_settings.api_timezone,
+                )
             )
             api_url = server.url
-            self.assets = demo_chart_assets(api_url)
+            self.assets = demo_chart_assets(api_url, today=market_today)
             log.info("reference API with demo plans on %s", api_url)
         self.api_url = api_url
         self.settings = dataclasses.replace(
             self._base_settings, discord_token=None, plans_api_url=api_url, force_close=True
         )
-        self.bot: CoachPlansBot = create_bot(self.settings)
-        self.env = env = simcord.Env(
+        self.bot: CoachPlansBot = create_bot(self.settings, client_options={"now": self.now})
+        self._env = env = simcord.Env(
             self.bot, settle_timeout=SETTLE_TIMEOUT_SECONDS, check_errors=False
         )
-        _start_clock_at_wall_time(env)
+        _start_clock_at(env, self.started_at)
         await env.start()
         # Unwound last-in first-out: close the bot (cog_unload closes the client),
         # shut the world down, then leave its clock.
@@ -164,10 +197,36 @@ class OfflineWorld:
         if self.preview is not None:
             await self._exclusive(self.preview.refresh)
 
+    @property
+    def env(self) -> simcord.Env:
+        if self._env is None:
+            raise RuntimeError("the offline world has not started")
+        return self._env
+
+    def now(self) -> dt.datetime:
+        """The world's instant: SimCord's clock once it runs, the start before that."""
+        if self._env is None:
+            return self.started_at
+        return self._env.now()
+
+    async def catch_up_with_wall_clock(self) -> None:
+        """Move the simulated clock to the wall clock (same offset as at the start).
+
+        Call with the lock held: advancing is a SimCord operation, and it fires
+        the bot's timers that fall due on the way, as time passing would.
+        """
+        if not self.follow_wall_clock or self._env is None:
+            return
+        target = self.started_at + (dt.datetime.now(dt.UTC) - self._wall_started_at)
+        lag = (target - self.env.now()).total_seconds()
+        if lag >= MIN_CLOCK_STEP_SECONDS:
+            await self.env.advance_time(lag)
+
     async def _exclusive(self, action: Callable[[], Awaitable[T]]) -> T:
         async with asyncio.timeout(BUSY_WAIT_SECONDS):
             await self.lock.acquire()
         try:
+            await self.catch_up_with_wall_clock()
             return await action()
         finally:
             self.lock.release()
@@ -183,7 +242,7 @@ class OfflineWorld:
             timezone=self.settings.timezone,
             port=port,
         ) as preview:
-            _serialize_page_actions(preview, self.lock)
+            _serialize_page_actions(preview, self.lock, self.catch_up_with_wall_clock)
             self.preview = preview
             try:
                 yield preview
@@ -191,7 +250,9 @@ class OfflineWorld:
                 self.preview = None
 
 
-def _serialize_page_actions(preview: Any, lock: asyncio.Lock) -> None:
+def _serialize_page_actions(
+    preview: Any, lock: asyncio.Lock, before: Callable[[], Awaitable[None]] | None = None
+) -> None:
     """Make page actions queue behind console commands instead of colliding.
 
     SimCord allows one operation per world; a page action arriving during a
@@ -203,19 +264,22 @@ def _serialize_page_actions(preview: Any, lock: asyncio.Lock) -> None:
 
     async def action_in_turn(context_id: Any, body: Mapping[str, Any]) -> Any:
         async with lock:
+            if before is not None:
+                await before()
             return await original(context_id, body)
 
     preview._action = action_in_turn
 
 
-def _start_clock_at_wall_time(env: Any) -> None:
-    """Message times on the page read as today rather than SimCord's 2026-01-01 epoch.
+def _start_clock_at(env: Any, start: dt.datetime) -> None:
+    """SimCord's clock starts at `start` rather than its 2026-01-01 epoch.
 
-    Cosmetic only (dates of plans come from the real calendar either way); it
-    uses a private attribute, so a SimCord without it is simply left alone.
+    SimCord has no public way to set its epoch (a private attribute, as in
+    `_serialize_page_actions`), and the client and demo API read this clock:
+    without it, the world would think it is New Year's Day. Failing loudly
+    (AttributeError) beats a wrong day.
     """
-    with contextlib.suppress(AttributeError):
-        env.backend.clock._epoch = dt.datetime.now(dt.UTC)
+    env.backend.clock._epoch = start
 
 
 def _setup_problem(message: str, call: CommandCall) -> str:

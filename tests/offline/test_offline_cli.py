@@ -6,6 +6,7 @@ the bot built by `create_bot`, SimCord's world, and the console or `--run`.
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import subprocess
 import sys
@@ -14,10 +15,16 @@ import pytest
 
 from tests.offline.session import ROOT, offline_env, page_url, read_until, start_session
 
+#: Tuesday 2026-11-24, 10:00 in New York: the demo's latest session is "today".
+TUESDAY = "2026-11-24T10:00"
+
 
 def offline(
-    *args: str, stdin: str | None = None, timeout: float = 90
+    *args: str, stdin: str | None = None, timeout: float = 90, tz: str | None = None
 ) -> subprocess.CompletedProcess[str]:
+    env = offline_env()
+    if tz is not None:
+        env["TZ"] = tz
     return subprocess.run(
         [sys.executable, "-m", "bot", "--offline", *args],
         input=stdin,
@@ -25,21 +32,32 @@ def offline(
         text=True,
         timeout=timeout,
         cwd=ROOT,
-        env=offline_env(),
+        env=env,
     )
 
 
-def demo_plan_texts() -> list[str]:
+def demo_plan_text(coach: str, day: str, today: str = TUESDAY[:10]) -> str:
+    """The demo's text for one coach and session, as the offline API serves it."""
     from bot.plans.server.demo import demo_rows
 
-    return [row["plan"] for row in demo_rows() if row["coach"] == "d"]
+    (text,) = [
+        row["plan"]
+        for row in demo_rows(today=dt.date.fromisoformat(today))
+        if (row["coach"], row["date"]) == (coach, day)
+    ]
+    return str(text)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 def test_run_prints_demo_plans_and_exits_0() -> None:
     """--run "/plan d" --run "/plans" --run "/cachestats" prints a demo plan and exits 0."""
-    proc = offline("--run", "/plan d", "--run", "/plans", "--run", "/cachestats")
+    proc = offline("--now", TUESDAY, "--run", "/plan d", "--run", "/plans", "--run", "/cachestats")
     assert proc.returncode == 0, proc.stderr
-    assert any(text[:40] in proc.stdout.replace("\n", " ") for text in demo_plan_texts())
+    assert flat(demo_plan_text("d", "2026-11-24")) in flat(proc.stdout)
+    assert "Markets are closed" not in proc.stdout
     assert "== Plan cache ==" in proc.stdout and "(only you can see this)" in proc.stdout
     assert "Traceback" not in proc.stderr
 
@@ -56,10 +74,11 @@ def test_console_session_through_stdin() -> None:
     script = (
         "/plan d\n/clearcache\n/as moderator\n/clearcache\n/plan coach:d date:yesterday\n/quit\n"
     )
-    proc = offline("--no-web", stdin=script)
+    proc = offline("--no-web", "--now", TUESDAY, stdin=script)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert any(text[:40] in out.replace("\n", " ") for text in demo_plan_texts())
+    assert flat(demo_plan_text("d", "2026-11-24")) in flat(out)
+    assert flat(demo_plan_text("d", "2026-11-23")) in flat(out)  # date:yesterday is Monday
     assert "only moderators can clear" in out
     assert "Now acting as the moderator." in out
     assert "Dropped" in out and "[moderator] /clearcache" in out
@@ -105,3 +124,36 @@ def test_a_bad_api_url_is_a_clear_error() -> None:
     proc = offline("--api", "notaurl", "--run", "/plan d")
     assert proc.returncode == 2
     assert "http:// or https://" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Asia/Tokyo"])
+def test_a_newcomer_on_sunday_sees_fridays_half_day(tz: str) -> None:
+    """Sunday 15:00 in New York, whatever the machine's zone: Friday's plans, said plainly."""
+    proc = offline("--now", "2026-11-29T15:00-05:00", "--run", "/plan d", "--run", "/plans",
+                   "--run", "/plan d previous", tz=tz)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    note = "Markets are closed today (Sunday); latest session: Friday 2026-11-27 (half day)."
+    assert out.count(note) == 2
+    assert "== Day Trading · Friday 2026-11-27 (half day) ==" in out
+    assert flat(demo_plan_text("d", "2026-11-27", "2026-11-29")) in flat(out)
+    assert "4 of 4 coaches posted a plan." in out
+    assert "Posted:\n    2026-11-27 08:05 EST" in out  # the market's 08:05, named, in any TZ
+    assert "== Day Trading · Wednesday 2026-11-25 ==" in out  # previous skips Thanksgiving
+    assert "Traceback" not in proc.stderr
+
+
+def test_thanksgiving_opens_on_wednesday_and_names_the_holiday() -> None:
+    proc = offline("--now", "2026-11-26T10:00", "--run", "/plan s", "--run", "/plans 2026-11-26")
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "Markets are closed today (Thanksgiving Day); latest session: Wednesday 2026-11-25."
+        in proc.stdout
+    )
+    assert "Markets were closed on Thursday 2026-11-26 (Thanksgiving Day)." in proc.stdout
+
+
+def test_a_bad_now_is_a_clear_error() -> None:
+    proc = offline("--now", "next sunday", "--run", "/plan d")
+    assert proc.returncode == 2
+    assert "ISO 8601" in proc.stderr and "Traceback" not in proc.stderr
