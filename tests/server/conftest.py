@@ -1,12 +1,14 @@
 """Fixtures for the reference server: a real server on 127.0.0.1, port 0, and a session.
 
-The server's clock is pinned (`NOW`, a Monday), so "today" and timestamps are known.
+The server's clock is pinned (`NOW`, a Monday, naive wall time in its zone), so
+"today" and timestamps are known whatever zone the machine is in.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +46,21 @@ class Reply:
 
     def json(self) -> Any:
         return json.loads(self.raw)
+
+
+@pytest.fixture
+def machine_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Sets the process's own zone (`TZ`), restored afterwards, to show the server ignores it."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("time.tzset is POSIX-only")
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

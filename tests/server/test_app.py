@@ -70,10 +70,10 @@ async def test_garbage_date_is_not_validated(get: Get) -> None:
     assert reply.json()["plan"] == "No plan available for coach_d on garbage"
 
 
-async def test_missing_date_means_the_servers_local_today(
+async def test_missing_date_means_the_servers_own_today(
     get: Get, loaded: list[dict[str, Any]]
 ) -> None:
-    """Without a date the server uses its own clock's date."""
+    """Without a date the server uses its own clock's date (pinned here; see test_clock)."""
     reply = await get("/api/coach-plans/?coach=d")
     assert reply.json()["created_at"] == f"{TODAY}T08:00:00.000000"
     reply = await get("/api/coach-plans/?coach=i")

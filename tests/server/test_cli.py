@@ -7,6 +7,7 @@ server's first stdout line (its URL) and its exit after a signal.
 from __future__ import annotations
 
 import json
+import os
 import re
 import select
 import signal
@@ -15,8 +16,12 @@ import sqlite3
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -27,9 +32,10 @@ from .conftest import plan_row
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROCESS_TIMEOUT_SECONDS = 30.0
+MACHINE_ZONE = "Pacific/Kiritimati"  # UTC+14, as the process's TZ: the server must ignore it
 
 
-def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.plans.server", *map(str, args)],
         cwd=REPO_ROOT,
@@ -37,7 +43,16 @@ def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=PROCESS_TIMEOUT_SECONDS,
         check=False,
+        env=env,
     )
+
+
+def _machine_zone_env() -> dict[str, str]:
+    return {**os.environ, "TZ": MACHINE_ZONE}
+
+
+def _wall_now(timezone: str) -> datetime:
+    return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
 def _write(path: Path, rows: Any) -> Path:
@@ -113,6 +128,65 @@ def test_load_honours_configured_coaches(tmp_path: Path) -> None:
     source = _write(tmp_path / "p.json", [plan_row("x")])
     assert _cli("load", source, "--db", tmp_path / "a.db").returncode == 2
     assert _cli("load", source, "--db", tmp_path / "b.db", "--coaches", "x,y").returncode == 0
+
+
+@pytest.mark.parametrize("command", [[], ["load", "plans.json"]], ids=["serve", "load"])
+def test_unknown_timezone_is_one_line_and_exit_2(tmp_path: Path, command: list[str]) -> None:
+    """`--timezone Nowhere/Else` is refused like a bad flag, in one line, before any work."""
+    db = tmp_path / "plans.db"
+    _write(tmp_path / "plans.json", [plan_row("d")])
+    args = [*command[:1], *(str(tmp_path / name) for name in command[1:])]
+    result = _cli(*args, "--timezone", "Nowhere/Else", "--db", db)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"python -m bot.plans.server{' load' if command else ''}: error: argument --timezone: "
+        "unknown time zone 'Nowhere/Else'; expected an IANA name such as America/New_York"
+    ]
+    assert not db.exists()
+
+
+def test_load_stamps_in_timezone_not_the_machine_zone(tmp_path: Path) -> None:
+    """`load --timezone` stamps rows without `created_at` in that zone, whatever TZ is."""
+    db = tmp_path / "plans.db"
+    source = _write(
+        tmp_path / "p.json", [{"coach": "d", "date": "2026-11-27", "plan": "p", "author": "a"}]
+    )
+    before = _wall_now("Asia/Tokyo")
+    result = _cli("load", source, "--db", db, "--timezone", "Asia/Tokyo", env=_machine_zone_env())
+    after = _wall_now("Asia/Tokyo")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(db) as conn:
+        (created_at,) = conn.execute("SELECT created_at FROM plans").fetchone()
+    conn.close()
+    assert before <= datetime.fromisoformat(created_at) <= after
+
+
+@contextmanager
+def _server_process(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A server process on a free port; yields its URL and stops it with SIGTERM."""
+    command = [sys.executable, "-m", "bot.plans.server", "--port", "0", *args]
+    with subprocess.Popen(
+        command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
+        try:
+            match = re.search(r"http://127\.0\.0\.1:\d+", _first_line(process))
+            assert match, "the first line names the URL"
+            yield match.group(0)
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=PROCESS_TIMEOUT_SECONDS)
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def test_served_timestamps_follow_timezone_not_the_machine_zone(tmp_path: Path) -> None:
+    """`--timezone` reaches the server: /health is stamped in that zone, not the process's TZ."""
+    db = str(tmp_path / "plans.db")
+    with _server_process("--db", db, "--timezone", "Asia/Tokyo", env=_machine_zone_env()) as url:
+        before = _wall_now("Asia/Tokyo")
+        stamp = datetime.fromisoformat(_get_json(f"{url}/health")["timestamp"])
+        after = _wall_now("Asia/Tokyo")
+    assert before <= stamp <= after
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

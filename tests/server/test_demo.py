@@ -1,7 +1,8 @@
-"""The demo week: four coaches over five weekdays minus one, edits, and served charts.
+"""The demo week: four coaches over five sessions minus one, edits, and served charts.
 
-Categories: the trading-day calendar, the shape of the data as the API serves it, the
-charts behind the demo URLs, and `demo_chart_assets` matching those URLs exactly.
+Categories: the shape of the data as the API serves it, the charts behind the demo
+URLs, and `demo_chart_assets` matching those URLs exactly. The calendar is in
+test_sessions.py, the prose in test_demo_text.py, the stamps' zone in test_clock.py.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from bot.plans.server import (
     trading_days,
 )
 
-MONDAY = date(2024, 11, 11)
+MONDAY = date(2024, 11, 11)  # Veterans Day: the bond market closes, the NYSE does not
 WEEK = ["2024-11-05", "2024-11-06", "2024-11-07", "2024-11-08", "2024-11-11"]
+LATER = datetime(2024, 11, 11, 18, 0)  # the server's clock, after every demo stamp
 
 
 async def _json(http: aiohttp.ClientSession, url: str) -> Any:
@@ -33,17 +35,17 @@ async def _json(http: aiohttp.ClientSession, url: str) -> Any:
         return await response.json()
 
 
-def test_trading_days_skip_weekends() -> None:
-    """Five weekdays up to and including today, oldest first; weekends are skipped."""
+def test_demo_week_is_the_five_sessions_up_to_today() -> None:
+    """The rows cover exactly `trading_days(today)`: the week the client will ask for."""
     assert [d.isoformat() for d in trading_days(MONDAY)] == WEEK
-    assert trading_days(date(2024, 11, 10))[-1] == date(2024, 11, 8)  # Sunday -> Friday
+    assert sorted({row["date"] for row in demo_rows(today=MONDAY, now=LATER)}) == WEEK
 
 
-async def test_demo_has_four_coaches_on_five_days_minus_one(
+async def test_demo_has_four_coaches_on_five_sessions_minus_one(
     db_path: Path, http: aiohttp.ClientSession
 ) -> None:
     """19 plans: every coach every day, except n on the second most recent day."""
-    async with serve(db_path, demo=True, demo_today=MONDAY) as server:
+    async with serve(db_path, demo=True, demo_today=MONDAY, now=lambda: LATER) as server:
         days = {
             day: await _json(http, f"{server.url}/api/coach-plans/all?date={day}") for day in WEEK
         }
@@ -61,7 +63,7 @@ async def test_demo_has_four_coaches_on_five_days_minus_one(
 
 async def test_demo_has_edits_newest_first(db_path: Path, http: aiohttp.ClientSession) -> None:
     """Some demo plans were edited; their history is newest first and sets `edited_at`."""
-    async with serve(db_path, demo=True, demo_today=MONDAY) as server:
+    async with serve(db_path, demo=True, demo_today=MONDAY, now=lambda: LATER) as server:
         edited = []
         for day in WEEK:
             for coach in "disn":
@@ -80,7 +82,7 @@ async def test_demo_has_edits_newest_first(db_path: Path, http: aiohttp.ClientSe
 
 async def test_demo_charts_are_served_as_png(db_path: Path, http: aiohttp.ClientSession) -> None:
     """Every chart URL in the demo points at this server and answers real PNG bytes."""
-    async with serve(db_path, demo=True, demo_today=MONDAY) as server:
+    async with serve(db_path, demo=True, demo_today=MONDAY, now=lambda: LATER) as server:
         plans = await _json(http, f"{server.url}/api/coach-plans/all?date=2024-11-11")
         urls = [url for plan in plans.values() for url in plan["charts"]]
         assets = demo_chart_assets(server.url, today=MONDAY)
@@ -101,7 +103,7 @@ def test_chart_assets_cover_every_demo_url_and_bare_name() -> None:
     """Asset keys match the stored URLs exactly, plus one bare URL per chart."""
     base = "http://127.0.0.1:5123"
     assets = demo_chart_assets(base + "/", today=MONDAY)
-    stored = {url for row in demo_rows(base, MONDAY) for url in row["charts"]}
+    stored = {url for row in demo_rows(base, MONDAY, now=LATER) for url in row["charts"]}
     bare = {f"{base}/charts/{name}.png" for name in DEMO_CHART_NAMES}
     assert set(assets) == stored | bare
     assert all(blob.startswith(PNG_SIGNATURE) for _, blob in assets.values())
@@ -118,8 +120,8 @@ def test_demo_plans_are_never_in_the_future() -> None:
 
 def test_fill_demo_twice_replaces_instead_of_duplicating(db_path: Path) -> None:
     """Refilling (e.g. a restart on another port) keeps one plan per coach and day."""
-    assert fill_demo(db_path, MONDAY, base_url="http://127.0.0.1:1") == 19
-    assert fill_demo(db_path, MONDAY, base_url="http://127.0.0.1:2") == 19
+    assert fill_demo(db_path, MONDAY, base_url="http://127.0.0.1:1", now=LATER) == 19
+    assert fill_demo(db_path, MONDAY, base_url="http://127.0.0.1:2", now=LATER) == 19
     with sqlite3.connect(db_path) as conn:
         (plans,) = conn.execute("SELECT COUNT(*) FROM plans").fetchone()
         (stale,) = conn.execute("SELECT COUNT(*) FROM charts WHERE url LIKE '%:1/%'").fetchone()

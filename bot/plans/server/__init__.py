@@ -1,12 +1,15 @@
 """Reference Coach Plan API: an aiohttp server over SQLite that speaks the contract.
 
 It stands in for the deployed service in tests and in the offline mode, so it keeps
-every quirk of /work/shared/coach-plan-api.md. It imports nothing else from `bot`:
-`python -m bot.plans.server` runs it on its own. See docs/reference-api.md.
+every quirk of /work/shared/coach-plan-api.md. Its clock is wall time in its own
+configured zone (default America/New_York), never the machine's; its demo week is
+NYSE sessions. `python -m bot.plans.server` runs it on its own. See
+docs/reference-api.md.
 """
 
 from __future__ import annotations
 
+from ._clock import DEFAULT_TIMEZONE as DEFAULT_TIMEZONE
 from .app import create_app as create_app
 from .charts import DEMO_CHART_NAMES as DEMO_CHART_NAMES
 from .charts import PNG_SIGNATURE as PNG_SIGNATURE
@@ -14,6 +17,7 @@ from .charts import chart_png as chart_png
 from .demo import demo_chart_assets as demo_chart_assets
 from .demo import demo_rows as demo_rows
 from .demo import fill_demo as fill_demo
+from .demo import market_today as market_today
 from .demo import trading_days as trading_days
 from .loader import DEFAULT_COACHES as DEFAULT_COACHES
 from .loader import LoadError as LoadError
@@ -25,6 +29,7 @@ from .runner import serve as serve
 __all__ = [
     "DEFAULT_COACHES",
     "DEFAULT_DB_PATH",
+    "DEFAULT_TIMEZONE",
     "DEMO_CHART_NAMES",
     "PNG_SIGNATURE",
     "LoadError",
@@ -35,6 +40,7 @@ __all__ = [
     "demo_rows",
     "fill_demo",
     "load_plans",
+    "market_today",
     "serve",
     "trading_days",
 ]

@@ -19,6 +19,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Final
 
+from ._clock import DEFAULT_TIMEZONE, server_zone
 from .loader import DEFAULT_COACHES, LoadError, load_plans
 from .runner import DEFAULT_DB_PATH, DEFAULT_HOST, is_loopback, serve
 
@@ -35,10 +36,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Dispatch by hand: argparse subcommands would make `--db` ambiguous between the
     # default command (serve) and `load`.
     if args[:1] == ["load"]:
-        return _load(_load_parser().parse_args(args[1:]))
+        return _load(_parse(_load_parser(), args[1:]))
     if args[:1] == ["serve"]:
         args = args[1:]
-    return _serve(_serve_parser().parse_args(args))
+    return _serve(_parse(_serve_parser(), args))
+
+
+def _parse(parser: argparse.ArgumentParser, args: Sequence[str]) -> argparse.Namespace:
+    """Parse, then refuse an unknown `--timezone` as argparse refuses a bad flag: exit 2.
+
+    Checked here rather than by `type=`, so the refusal is one line without the usage.
+    """
+    parsed = parser.parse_args(args)
+    try:
+        server_zone(parsed.timezone)
+    except ValueError as exc:
+        print(f"{parser.prog}: error: argument --timezone: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_REJECTED) from None
+    return parsed
 
 
 def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -49,6 +64,12 @@ def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--coaches",
         default=",".join(DEFAULT_COACHES),
         help="comma-separated coach ids (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        default=DEFAULT_TIMEZONE,
+        help="IANA zone of stamps and of the default day (default: %(default)s)",
     )
     parser.add_argument(
         "--log-level", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"), default=None
@@ -66,7 +87,7 @@ def _serve_parser() -> argparse.ArgumentParser:
         "--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s)"
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
-    parser.add_argument("--demo", action="store_true", help="fill the last five trading days")
+    parser.add_argument("--demo", action="store_true", help="fill the last five NYSE sessions")
     return _common(parser)
 
 
@@ -102,7 +123,7 @@ def _load(args: argparse.Namespace) -> int:
         print(f"error: {args.file} is not valid JSON: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     try:
-        count = load_plans(args.db, rows, coaches=_coaches(args.coaches))
+        count = load_plans(args.db, rows, coaches=_coaches(args.coaches), timezone=args.timezone)
     except LoadError as exc:
         print(f"error: {args.file}: {exc}; nothing was written", file=sys.stderr)
         return EXIT_REJECTED
@@ -135,7 +156,12 @@ async def _run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, stop.set)
     try:
         async with serve(
-            args.db, host=args.host, port=args.port, demo=args.demo, coaches=_coaches(args.coaches)
+            args.db,
+            host=args.host,
+            port=args.port,
+            demo=args.demo,
+            coaches=_coaches(args.coaches),
+            timezone=args.timezone,
         ) as server:
             print(f"Coach Plan API on {server.url}/ (database {server.db_path})", flush=True)
             await stop.wait()

@@ -2,9 +2,9 @@
 
 See the contract, shared/coach-plan-api.md. The quirks are deliberate: a 200 for "no plan",
 a 308 with an HTML body without the trailing slash, 500 for a wrong method, dates not
-validated, naive local timestamps, and `Connection: close` on every response. The
-client is tested against this server, so smoothing any of them over here would hide
-client bugs.
+validated, naive timestamps (wall time in the server's zone, `--timezone`), and
+`Connection: close` on every response. The client is tested against this server, so
+smoothing any of them over here would hide client bugs.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any, Final, TypeVar, final
 
 from aiohttp import web
 
+from ._clock import DEFAULT_TIMEZONE, server_zone, wall_clock
 from .charts import DEMO_CHART_NAMES, chart_png
 from .db import PlanStore, StoredPlan
 from .loader import DEFAULT_COACHES
@@ -63,18 +64,22 @@ def create_app(
     db_path: str | os.PathLike[str],
     *,
     coaches: Sequence[str] = DEFAULT_COACHES,
-    now: Callable[[], datetime] = datetime.now,
+    now: Callable[[], datetime] | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
     close_connections: bool = True,
 ) -> web.Application:
     """Build the app; the database file and schema are created when it starts.
 
-    `now` must return naive local time: the deployed service's idea of "today" and
-    of its timestamps is its own wall clock, and tests inject one to pin it.
+    The deployed service's "today" and timestamps are its own naive wall clock; here
+    that clock is read in `timezone` (an IANA name; `ValueError` if unknown), never
+    the machine's zone, so a server answers the same on a laptop, in CI and in a
+    container. A `now` returning naive wall time replaces it: tests pin it.
     `close_connections=False` stands in for a proxy that keeps connections open.
     """
     if not coaches:
         raise ValueError("at least one coach id is required")
-    state = ServerState(PlanStore(db_path), tuple(coaches), now, close_connections)
+    clock = wall_clock(server_zone(timezone)) if now is None else now
+    state = ServerState(PlanStore(db_path), tuple(coaches), clock, close_connections)
     app = web.Application(middlewares=[_count_requests, _contract_errors])
     app[STATE] = state
     app.on_startup.append(_initialize)

@@ -16,6 +16,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from ..envconfig import DEFAULT_COACH_NAMES
+from ._clock import DEFAULT_TIMEZONE, server_zone, wall_clock
 from .db import NewEdit, NewPlan, PlanStore
 
 DEFAULT_COACHES: Final[tuple[str, ...]] = tuple(DEFAULT_COACH_NAMES)
@@ -43,18 +44,29 @@ class LoadError(ValueError):
         super().__init__(reason if row is None else f"row {row}: {reason}")
 
 
-def now_iso() -> str:
-    """Naive local time with microseconds: the contract's timestamp format."""
-    return datetime.now().isoformat(timespec="microseconds")
+def now_iso(timezone: str = DEFAULT_TIMEZONE) -> str:
+    """Now as naive wall time in the server's zone, with microseconds: the contract's format.
+
+    Never the machine's zone: a row loaded in CI (UTC) would otherwise be stamped
+    hours away from one the running server stamps.
+    """
+    return wall_clock(server_zone(timezone))().isoformat(timespec="microseconds")
 
 
 def validate_rows(
-    rows: object, *, coaches: Sequence[str] = DEFAULT_COACHES, default_created_at: str | None = None
+    rows: object,
+    *,
+    coaches: Sequence[str] = DEFAULT_COACHES,
+    default_created_at: str | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> list[NewPlan]:
-    """Turn raw rows into plans or raise `LoadError` for the first bad one."""
+    """Turn raw rows into plans or raise `LoadError` for the first bad one.
+
+    A row without `created_at` gets `default_created_at`, else now in `timezone`.
+    """
     if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
         raise LoadError(None, "expected a JSON list of plan objects")
-    created_default = default_created_at or now_iso()
+    created_default = default_created_at or now_iso(timezone)
     plans: list[NewPlan] = []
     seen: dict[tuple[str, str], int] = {}
     for number, raw in enumerate(rows, start=1):
@@ -77,13 +89,15 @@ def load_plans(
     rows: Iterable[Mapping[str, Any]],
     *,
     coaches: Sequence[str] = DEFAULT_COACHES,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> int:
     """Validate every row, then write them all in one transaction; returns the count.
 
     A plan for a coach and day already in the database is replaced, so loading the same
-    file twice is harmless. Blocking: from a running event loop use `asyncio.to_thread`.
+    file twice is harmless. Rows without `created_at` are stamped now in `timezone`, the
+    server's zone. Blocking: from a running event loop use `asyncio.to_thread`.
     """
-    plans = validate_rows(rows, coaches=coaches)
+    plans = validate_rows(rows, coaches=coaches, timezone=timezone)
     store = PlanStore(db_path)
     store.initialize()
     return store.replace_plans(plans)
@@ -177,9 +191,11 @@ def _timestamp(raw: Mapping[str, Any], key: str, *, optional: bool) -> str | Non
     except ValueError:
         raise ValueError(f"{key!r} is not an ISO timestamp: {value!r}") from None
     if parsed.tzinfo is not None:
-        # The contract's timestamps are naive local time; guessing a conversion would
-        # silently shift plans across days.
-        raise ValueError(f"{key!r} must be naive local time without a UTC offset: {value!r}")
+        # The contract's timestamps are naive wall time in the server's zone; guessing a
+        # conversion would silently shift plans across days.
+        raise ValueError(
+            f"{key!r} must be naive time in the server's zone, without a UTC offset: {value!r}"
+        )
     return parsed.isoformat(timespec="microseconds")
 
 

@@ -16,6 +16,7 @@ from typing import Final, final
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from ._clock import DEFAULT_TIMEZONE
 from .app import STATE, create_app
 from .demo import fill_demo
 from .loader import DEFAULT_COACHES
@@ -57,15 +58,20 @@ async def serve(
     demo: bool = False,
     demo_today: date | None = None,
     coaches: Sequence[str] = DEFAULT_COACHES,
-    now: Callable[[], datetime] = datetime.now,
+    now: Callable[[], datetime] | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
     close_connections: bool = True,
 ) -> AsyncIterator[RunningServer]:
     """Serve the API until the block exits; port 0 picks a free port.
 
-    With `demo`, the demo week is written once the port is known, because its chart
-    URLs point back at this server. It replaces plans for the same coach and day.
+    `now` and `timezone` are the server's clock, as in `create_app`. With `demo`, the
+    demo week is written once the port is known, because its chart URLs point back
+    at this server; it ends at `demo_today`, default the server's today in New York,
+    and replaces plans for the same coach and day.
     """
-    app = create_app(db_path, coaches=coaches, now=now, close_connections=close_connections)
+    app = create_app(
+        db_path, coaches=coaches, now=now, timezone=timezone, close_connections=close_connections
+    )
     runner = web.AppRunner(
         app, access_log_class=_AccessLogger, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS
     )
@@ -82,7 +88,14 @@ async def serve(
             db_path=app[STATE].store.path,
         )
         if demo:
-            count = await asyncio.to_thread(fill_demo, db_path, demo_today, base_url=server.url)
+            count = await asyncio.to_thread(
+                fill_demo,
+                db_path,
+                demo_today,
+                base_url=server.url,
+                timezone=timezone,
+                now=app[STATE].now(),
+            )
             log.info("demo: wrote %d plans", count)
         log.info("listening on %s", server.url)
         yield server
