@@ -182,8 +182,8 @@ def absolute_row(
     )
 
 
-def fresh_days(start: dt.date = dt.date(1990, 1, 1)) -> Iterator[str]:
-    """An endless supply of past trading days never asked for before: new cache keys."""
+def fresh_days(start: dt.date = dt.date(2000, 1, 3)) -> Iterator[str]:
+    """Past days never asked for before (new cache keys), from the first the client accepts."""
     for offset in itertools.count():
         yield (start + dt.timedelta(days=offset)).isoformat()
 
