@@ -128,14 +128,18 @@ class CoachPlans(commands.Cog, name="Coach plans"):
             calendar, note = self.client.calendar, self._session_note(day)
             plan = self.client.peek_fresh(cid, day)
             if plan is not None:  # a fresh cache hit: no I/O, so answer at once
-                embed = render.plan_embed(plan, self.names[cid], calendar=calendar, note=note)
+                embed = render.plan_embed(
+                    plan, self.names[cid], calendar=calendar, note=note, now=self.client.now()
+                )
                 await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
             else:  # acknowledge first: the API may take up to the reply deadline
                 await interaction.response.defer(thinking=True)
                 plan = await self.client.fetch_coach_plan(
                     cid, day, deadline=self.settings.fetch_deadline_seconds
                 )
-                embed = render.plan_embed(plan, self.names[cid], calendar=calendar, note=note)
+                embed = render.plan_embed(
+                    plan, self.names[cid], calendar=calendar, note=note, now=self.client.now()
+                )
                 await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
             call.outcome = describe_plan(plan)
 
@@ -153,7 +157,12 @@ class CoachPlans(commands.Cog, name="Coach plans"):
                 day, deadline=self.settings.fetch_deadline_seconds
             )
             embed = render.plans_embed(
-                plans, self.names, day, calendar=self.client.calendar, note=self._session_note(day)
+                plans,
+                self.names,
+                day,
+                calendar=self.client.calendar,
+                note=self._session_note(day),
+                now=self.client.now(),
             )
             await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
             call.outcome = (

@@ -121,29 +121,36 @@ def discord_time(moment: dt.datetime | None) -> str | None:
     return f"{discord.utils.format_dt(moment, 'f')} ({discord.utils.format_dt(moment, 'R')})"
 
 
-def source_line(plan: CoachPlan) -> str:
-    """Where the answer came from: live, from cache (with its age), stale, or nothing."""
+def source_line(plan: CoachPlan, now: dt.datetime | None = None) -> str:
+    """Where the answer came from: live, from cache (with its age), stale, or nothing.
+
+    `now` is the client's clock (`client.now()`), which the offline mode pins.
+    """
+    age = plan.age_seconds if now is None else plan.age_at(now)
     if plan.stale:
-        return (
-            f"Stale copy from {duration(plan.age_seconds)} ago: the plan service is not answering"
-        )
+        return f"Stale copy from {duration(age)} ago: the plan service is not answering"
     if plan.error is not None:
         return "No answer from the plan service"
     if plan.from_cache:
-        return f"From cache · fetched {duration(plan.age_seconds)} ago"
+        return f"From cache · fetched {duration(age)} ago"
     return "Live from the plan service"
 
 
 # -- /plan -------------------------------------------------------------------------
 def plan_embed(
-    plan: CoachPlan, coach_name: str, *, calendar: MarketCalendar, note: str | None = None
+    plan: CoachPlan,
+    coach_name: str,
+    *,
+    calendar: MarketCalendar,
+    note: str | None = None,
+    now: dt.datetime | None = None,
 ) -> discord.Embed:
     """One coach's session: the plan, who wrote it and when, charts, and where it came from.
 
     `note` is the session note the command adds when "today" is a closed day.
     """
     title = cut(f"{coach_name} · {day_label(plan.day, calendar)}", TITLE_LIMIT)
-    footer = cut(source_line(plan), FOOTER_LIMIT)
+    footer = cut(source_line(plan, now), FOOTER_LIMIT)
     if plan.error is not None and not plan.stale:
         embed = discord.Embed(
             title=title,
@@ -227,6 +234,7 @@ def plans_embed(
     *,
     calendar: MarketCalendar,
     note: str | None = None,
+    now: dt.datetime | None = None,
 ) -> discord.Embed:
     """Every configured coach at a glance: an excerpt each, and a clear line for no plan."""
     order = [cid for cid in names if cid in plans][:FIELD_COUNT_LIMIT]
@@ -251,7 +259,7 @@ def plans_embed(
         description=cut(with_note(note, " ".join(lines)), DESCRIPTION_LIMIT),
         colour=COLOUR_DOWN if down == len(shown) else COLOUR_STALE if down else COLOUR_PLAN,
     )
-    embed.set_footer(text=cut(_overall_source(shown), FOOTER_LIMIT))
+    embed.set_footer(text=cut(_overall_source(shown, now), FOOTER_LIMIT))
     field_names = [cut(names[cid], FIELD_NAME_LIMIT) for cid in order]
     room = EMBED_TOTAL_LIMIT - len(embed) - sum(len(n) for n in field_names)
     budget = max(40, min(FIELD_VALUE_LIMIT, room // max(1, len(order))))
@@ -281,15 +289,16 @@ def _summary(plan: CoachPlan, budget: int) -> str:
     return "\n".join(part for part in (text, tail) if part) or cut("(no text)", budget)
 
 
-def _overall_source(plans: list[CoachPlan]) -> str:
+def _overall_source(plans: list[CoachPlan], now: dt.datetime | None) -> str:
     answered = [p for p in plans if p.error is None or p.stale]
     if not answered:
         return "No answer from the plan service"
     stale = [p for p in answered if p.stale]
+    # The oldest answer is the one with the earliest fetch, whatever clock ages it.
     if stale:
-        return source_line(max(stale, key=lambda p: p.age_seconds))
+        return source_line(min(stale, key=lambda p: p.fetched_at), now)
     if all(p.from_cache for p in answered):
-        return source_line(max(answered, key=lambda p: p.age_seconds))
+        return source_line(min(answered, key=lambda p: p.fetched_at), now)
     return "Live from the plan service"
 
 

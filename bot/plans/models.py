@@ -148,10 +148,15 @@ class CoachPlan:
 
     @property
     def age_seconds(self) -> float:
-        """Seconds since the API gave us this answer (0 for a fallback that never came)."""
+        """Seconds since the API gave us this answer, on the wall clock (0 for a fallback)."""
+        return self.age_at(dt.datetime.now(dt.UTC))
+
+    def age_at(self, now: dt.datetime) -> float:
+        """Seconds between this answer's `fetched_at` and `now` (the client's own clock,
+        which tests and the offline mode pin); 0 for a fallback that never came."""
         if self.fetched_at is _EPOCH:
             return 0.0
-        return max(0.0, (dt.datetime.now(dt.UTC) - self.fetched_at).total_seconds())
+        return max(0.0, (now - self.fetched_at).total_seconds())
 
     def to_dict(self) -> dict[str, Any]:
         """A fresh JSON-ready dict; changing it changes nothing else."""

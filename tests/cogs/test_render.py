@@ -293,3 +293,12 @@ def test_bad_input_echo_is_short_and_harmless() -> None:
         inputs.parse_coach("<@&123456789012345678> **" + "z" * 500, {"d": "Day Trading"})
     text = options.bad_input_text(caught.value)
     assert "<@&123456789012345678>" not in text and "**" not in text and len(text) < 200
+
+
+def test_ages_are_read_on_the_clients_clock() -> None:
+    """The offline mode pins the client's clock: a cached answer's age follows it, not the wall."""
+    fetched = dt.datetime(2026, 11, 29, 20, 0, tzinfo=dt.UTC)
+    plan = a_plan(from_cache=True, fetched_at=fetched)
+    later = fetched + dt.timedelta(minutes=5)
+    embed = render.plan_embed(plan, "Day Trading", calendar=NYSE, now=later)
+    assert embed.footer.text == "From cache · fetched 5 min ago"

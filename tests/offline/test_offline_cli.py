@@ -157,3 +157,25 @@ def test_a_bad_now_is_a_clear_error() -> None:
     proc = offline("--now", "next sunday", "--run", "/plan d")
     assert proc.returncode == 2
     assert "ISO 8601" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("now", "title"),
+    [
+        ("2026-11-28T12:00", "Friday 2026-11-27 (half day)"),  # Saturday
+        ("2026-11-27T12:30", "Friday 2026-11-27 (half day)"),  # the half day
+        ("2026-11-30T07:00", "Monday 2026-11-30"),  # before the open
+        ("2027-01-19T08:00", "Tuesday 2027-01-19"),  # after a Monday holiday
+        ("2026-03-08T23:59", "Friday 2026-03-06"),  # DST starts that night
+        ("2026-03-09T00:00", "Monday 2026-03-09"),
+        ("2026-11-01T23:59", "Friday 2026-10-30"),  # DST ended that night
+        ("2026-11-02T00:00", "Monday 2026-11-02"),
+    ],
+)
+def test_run_opens_on_the_current_session(now: str, title: str) -> None:
+    """--run at each pinned instant: the demo plan of the current session, in Tokyo's TZ."""
+    proc = offline("--now", now, "--run", "/plan d", tz="Asia/Tokyo")
+    assert proc.returncode == 0, proc.stderr
+    assert f"== Day Trading · {title} ==" in proc.stdout
+    day = title.split()[1]
+    assert flat(demo_plan_text("d", day, now[:10])) in flat(proc.stdout)

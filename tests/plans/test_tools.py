@@ -95,10 +95,11 @@ def test_all_plans_text_has_a_section_per_coach(server: ContractServer) -> None:
 
 def test_stale_plan_says_so_and_how_old(server: ContractServer) -> None:
     """When the API fails, the last copy is shown with its age, so the agent can weigh it."""
-    twelve_minutes_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=12)
-    tools.configure(now=lambda: twelve_minutes_ago)
+    clock = {"now": NOW}
+    tools.configure(now=lambda: clock["now"])
     server.add_plan("d", "2024-11-08", "NVDA bull flag.")
     coach_plan_text("d", "2024-11-08")
+    clock["now"] = NOW + dt.timedelta(minutes=12)  # the age is read on the client's clock
     tools.get_client().clear_cache()
     server.fail("status", status=503, endpoint="plan")
 

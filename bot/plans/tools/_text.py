@@ -76,7 +76,7 @@ def plan_text(plan: CoachPlan, names: Mapping[str, str], client: CoachPlanClient
     who = f"the {names.get(plan.coach, plan.coach)} coach ({plan.coach})"
     stale = (
         f"Note: the plan service is not answering, so this is the last copy we have, "
-        f"fetched {_ago(plan.age_seconds)}; it may have changed since."
+        f"fetched {_ago(plan.age_at(client.now()))}; it may have changed since."
     )
     if plan.error is not None and not plan.stale:
         return could_not(f"the plan of {who}", calendar, plan.day, plan.error)
