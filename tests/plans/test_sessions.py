@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.plans import CoachPlanClient
+from bot.plans import CoachPlanClient, SyncCoachPlanClient
 from tests.conftest import FakeTime
 from tests.contract_server import ContractServer
 
@@ -146,3 +146,16 @@ async def test_today_is_computed_once_per_market_day(make_client: Make) -> None:
     finally:
         del calendar.session_on_or_before
     assert calls == 2
+
+
+def test_the_sync_facade_speaks_the_same_day_words(threaded_plan_server: ContractServer) -> None:
+    """Agents in plain threads: `today`, `previous` and hits by word on Thanksgiving."""
+    threaded_plan_server.add_plan("d", "2026-11-25", "Pre-holiday plan.")
+    thanksgiving = new_york("2026-11-26 10:00")
+    with SyncCoachPlanClient(threaded_plan_server.url, now=lambda: thanksgiving) as client:
+        assert client.client.today() == dt.date(2026, 11, 25)
+        assert client.fetch_coach_plan("d").plan == "Pre-holiday plan."
+        assert client.fetch_coach_plan("d", "today").from_cache  # the same key, a hit
+        assert client.fetch_coach_plan("Coach_D", "previous").day == dt.date(2026, 11, 24)
+        assert set(client.fetch_all_coach_plans("yesterday")) == {"d", "i", "s", "n"}
+    assert threaded_plan_server.dates_asked() == ["2026-11-25", "2026-11-24", "2026-11-24"]
