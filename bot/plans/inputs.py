@@ -25,8 +25,6 @@ from .models import InvalidInput
 
 TODAY_WORDS: Final = frozenset({"today"})
 PREVIOUS_WORDS: Final = frozenset({"previous", "yesterday"})
-#: Day words in the order help texts list them.
-DAY_WORDS: Final = ("today", "previous", "yesterday")
 EARLIEST_DAY: Final = dt.date(2000, 1, 1)
 MAX_DAYS_AHEAD: Final = 366
 #: How much of a rejected value a sentence repeats.

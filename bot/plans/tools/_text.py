@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from .. import market
+from .. import inputs, market
 from ..client import CoachPlanClient
 from ..market import MarketCalendar
 from ..models import CoachPlan, ErrorCategory
@@ -32,7 +32,9 @@ def with_today_note(client: CoachPlanClient, date: object, text: str) -> str:
 
 
 def _means_today(date: object) -> bool:
-    return date is None or (isinstance(date, str) and date.strip().casefold() in ("", "today"))
+    if date is None:
+        return True
+    return isinstance(date, str) and date.strip().casefold() in inputs.TODAY_WORDS | {""}
 
 
 def could_not(what: str, calendar: MarketCalendar, day: dt.date, error: ErrorCategory) -> str:
