@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 import random
+import zlib
 from collections import Counter
 from typing import Any, Literal
 
@@ -29,6 +31,9 @@ FaultKind = Literal[
     "error_200",  # the contract's 200-with-`error` failure form
     "cut",  # promise a long body, send part of it, drop the connection
     "not_found_404",  # the "also accept" 404 form of "no plan"
+    "bomb",  # 200, a compressed body (`encoding`) inflating to `size` bytes of JSON
+    "deep_json",  # 200, JSON arrays nested `size` deep
+    "surrogates",  # 200, the plan with lone UTF-16 surrogates escaped in its strings
 ]
 Endpoint = Literal["plan", "all", "history", "health", "metrics", "*"]
 
@@ -53,6 +58,12 @@ class Fault:
     seconds: float = 0.0
     interval: float = 0.5
     size: int = 10 * 1024 * 1024
+    encoding: str = "gzip"  # for "bomb": gzip or deflate
+    chunked: bool = False  # for "bomb": no Content-Length, chunked transfer
+
+    def __post_init__(self) -> None:
+        if self.kind == "bomb":  # compress now, not while a client's timeout runs
+            _compressed_json(self.size, self.encoding)
 
 
 class ContractServer:
@@ -64,6 +75,7 @@ class ContractServer:
         self.dates: list[str] = []
         self.in_flight = 0
         self.peak_in_flight = 0
+        self._arrivals = asyncio.Condition()
         self.healthy = True
         self.all_key_prefix = "coach_"
         self.chaos_rate = 0.0
@@ -110,6 +122,11 @@ class ContractServer:
     def dates_asked(self) -> list[str]:
         return list(self.dates)
 
+    async def in_flight_at_least(self, count: int = 1) -> None:
+        """Return once `count` requests are being served (same loop as the server)."""
+        async with self._arrivals:
+            await self._arrivals.wait_for(lambda: self.in_flight >= count)
+
     def requests_to(self, endpoint: Endpoint) -> int:
         return sum(n for path, n in self.hits.items() if PATHS.get(path) == endpoint)
 
@@ -155,6 +172,8 @@ class ContractServer:
         self.hits[request.path] += 1
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        async with self._arrivals:
+            self._arrivals.notify_all()
         try:
             fault = self._take_fault(endpoint)
             if fault is None:
@@ -207,6 +226,18 @@ class ContractServer:
             )
         if f.kind == "not_found_404":
             return web.json_response({"error": "not found"}, status=404)
+        if f.kind == "bomb":
+            return await _bomb(request, f)
+        if f.kind == "deep_json":
+            return web.Response(text="[" * f.size + "]" * f.size, content_type="application/json")
+        if f.kind == "surrogates":
+            poisoned = dict(ok)
+            for field in ("plan", "author"):
+                if isinstance(poisoned.get(field), str):
+                    poisoned[field] = "\ud800" + poisoned[field] + "\udfff"
+            poisoned["charts"] = ["https://cdn.example.com/\udc80.png"]
+            # ensure_ascii: the surrogates travel as \ud800 escapes, as a broken API sends them
+            return web.Response(text=json.dumps(poisoned), content_type="application/json")
         raw = json.dumps(ok).encode()
         resp = web.StreamResponse(headers={"Content-Type": "application/json"})
         resp.content_length = len(raw) if f.kind == "trickle" else len(raw) + 1000
@@ -289,3 +320,28 @@ class ContractServer:
             },
         }
         return await self._serve(request, "metrics", body)
+
+
+@functools.cache
+def _compressed_json(size: int, encoding: str) -> bytes:
+    """`size` bytes of valid-looking JSON (a plan of spaces), compressed: a few KB per MB."""
+    head, tail = b'{"plan": "', b'", "charts": [], "author": "a"}'
+    body = head + b" " * max(0, size - len(head) - len(tail)) + tail
+    wbits = 31 if encoding == "gzip" else 15  # 31: a gzip wrapper; 15: zlib (HTTP deflate)
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return packer.compress(body) + packer.flush()
+
+
+async def _bomb(request: web.Request, f: Fault) -> web.StreamResponse:
+    packed = _compressed_json(f.size, f.encoding)
+    resp = web.StreamResponse(
+        headers={"Content-Type": "application/json", "Content-Encoding": f.encoding}
+    )
+    if f.chunked:
+        resp.enable_chunked_encoding()
+    else:
+        resp.content_length = len(packed)
+    await resp.prepare(request)
+    await resp.write(packed)
+    await resp.write_eof()
+    return resp

@@ -1,16 +1,23 @@
-"""One client's plan cache: async-lru for single flight and LRU, plus what it lacks.
+"""One client's plan cache: one structure for answers, loads in flight and clears.
 
-async-lru gives us the hard parts: concurrent callers of one key share one
-task, a failed or cancelled load is dropped (never cached), and the least
-recently used entry goes when the cache is full. What it lacks, this module adds:
+The cache owns its state outright rather than mirroring a library's: the
+races we had came from copies of async-lru's state disagreeing with it (an
+older load overwriting a newer answer, a clear undone by a load that started
+before it, an evicted in-flight load started twice). Here:
 
-- a TTL per entry, read on our injectable clock. async-lru's `ttl` is one
-  number per cache and runs on loop timers; we need a short TTL for "no plan"
-  (so a plan posted later shows up within a minute), a long one for settled
-  trading days, and tests that expire entries without sleeping;
-- a refresh-ahead mark, so a busy key is refreshed before it expires;
-- `put`, to fill per-coach entries from one /all answer;
-- stale copies of the last good answer per key, served when the API fails.
+- `_entries` holds stored answers in LRU order, each with a TTL on our
+  injectable clock (a short one for "no plan", long for closed sessions);
+- `_loads` holds at most one load in flight per key; every caller of the key
+  joins it (single flight), and a caller leaving never cancels it;
+- every load and every clear takes the next number of one sequence, and an
+  answer is stored only if its load is newer than the key's last clear and
+  than the answer already stored: a clear wins over every load that started
+  before it, and there is one answer per key.
+
+All mutation happens on the event loop's thread. `peek` reads one dict item,
+which the sync facade calls from other threads to answer fresh hits without a
+hop to the loop; entries are immutable, so a reader sees an old answer or the
+new one, never a mix.
 """
 
 from __future__ import annotations
@@ -20,13 +27,12 @@ import dataclasses
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, Generic, Literal, TypeVar, final
-
-from async_lru import alru_cache
+from typing import Any, Final, Generic, TypeVar, final
 
 Key = tuple[str, str]
 T = TypeVar("T")
-Lookup = Literal["hit", "coalesced", "miss"]
+#: Keys cleared one by one remembered before old marks are pruned.
+MAX_CLEAR_MARKS: Final = 1024
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -40,112 +46,155 @@ class Entry(Generic[T]):
     refresh_at: float
 
 
+@final
+class Load(Generic[T]):
+    """One upstream fetch of one key, shared by every caller that joins it."""
+
+    __slots__ = ("background", "deadline_at", "key", "seq", "task")
+
+    def __init__(self, key: Key, seq: int, deadline_at: float, background: bool) -> None:
+        self.key = key
+        self.seq = seq
+        self.deadline_at = deadline_at
+        self.background = background
+        self.task: asyncio.Task[Entry[T]]
+
+
+#: Starts the fetch of a load; it receives the load's sequence number, which a fetch
+#: that fills other keys (/all) passes to `put`.
+Fetch = Callable[[int], Awaitable[Entry[T]]]
+
+
 def _mark_exception_read(task: asyncio.Task[Any]) -> None:
+    """A failed load nobody waits for any more is not "exception never retrieved"."""
     if not task.cancelled():
         task.exception()
 
 
-def _key_only(key: Key, deadline_at: float | None = None) -> Key:
-    return key
-
-
 @final
 class PlanCache(Generic[T]):
-    """LRU+TTL over async-lru; `loader(key)` fetches on a miss and may raise to skip caching."""
+    """LRU + per-entry TTL + single flight, with clears that win over older loads."""
 
-    def __init__(
-        self,
-        loader: Callable[[Key, float | None], Awaitable[Entry[T]]],
-        *,
-        maxsize: int,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, *, maxsize: int, clock: Callable[[], float] = time.monotonic) -> None:
         if maxsize < 1:
             raise ValueError("max_cache_size must be >= 1")
-        self._loader = loader
-        self._clock = clock
         self.maxsize = maxsize
-        self._seeds: dict[Key, Entry[T]] = {}
-        # Keys whose load is under way, with the deadline that load runs to.
-        self._loading: dict[Key, float | None] = {}
-        # Keys we stored, with their entry once loaded: for filtered clears and for
-        # `peek` from other threads; pruned against async-lru, so bounded.
-        self._known: dict[Key, Entry[T] | None] = {}
+        self._clock = clock
+        self._entries: OrderedDict[Key, tuple[int, Entry[T]]] = OrderedDict()
+        self._loads: dict[Key, Load[T]] = {}
+        # Every load task still running (current or superseded by a clear) and its number.
+        self._running: dict[asyncio.Task[Entry[T]], int] = {}
+        self._seq = 0
+        self._cleared_all = 0
+        self._cleared: dict[Key, int] = {}
+        self._closed = False
         self.evictions = 0
-        self._lru = alru_cache(maxsize=maxsize, key=_key_only)(self._load)
 
-    async def _load(self, key: Key, deadline_at: float | None = None) -> Entry[T]:
-        # This coroutine runs as async-lru's task for `key`. If every caller has left
-        # (each hit its own deadline) when the load fails, nobody reads the failure:
-        # mark it read, so asyncio does not report "exception was never retrieved".
-        task = asyncio.current_task()
-        if task is not None:
-            task.add_done_callback(_mark_exception_read)
-        try:
-            entry = self._seeds.pop(key, None) or await self._loader(key, deadline_at)
-            if key in self._known:
-                self._known[key] = entry
-            return entry
-        finally:
-            self._loading.pop(key, None)
-
-    def lookup(self, key: Key) -> Lookup:
-        """What a `get` of `key` would be right now, without touching LRU order."""
-        if not self._lru.cache_contains(key):
-            return "miss"
-        return "coalesced" if key in self._loading else "hit"
-
+    # -- reading -------------------------------------------------------------------
     def peek(self, key: Key) -> Entry[T] | None:
-        """The stored entry for `key`, without I/O, LRU bookkeeping or the loop.
+        """The stored entry for `key`, fresh or not; no I/O, safe from any thread."""
+        item = self._entries.get(key)
+        return None if item is None else item[1]
 
-        Safe from any thread: two single dict reads, each atomic in CPython.
-        """
-        entry = self._known.get(key)
-        if entry is None or not self._lru.cache_contains(key):
+    def hit(self, key: Key) -> Entry[T] | None:
+        """The unexpired entry for `key`, marked recently used; an expired one is dropped."""
+        item = self._entries.get(key)
+        if item is None:
             return None
+        if self._clock() >= item[1].expires_at:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return item[1]
+
+    def load_of(self, key: Key) -> Load[T] | None:
+        """The load of `key` in flight that new callers join, if any."""
+        return self._loads.get(key)
+
+    def refreshes_in_flight(self) -> int:
+        return sum(load.background for load in self._loads.values())
+
+    # -- loading -------------------------------------------------------------------
+    def start(
+        self, key: Key, fetch: Fetch[T], *, deadline_at: float, background: bool = False
+    ) -> Load[T]:
+        """Start loading `key`; its answer is stored when it ends, if nothing newer won."""
+        if self._closed:
+            raise RuntimeError("the plan cache is closed")
+        self._seq += 1
+        load: Load[T] = Load(key, self._seq, deadline_at, background)
+        load.task = asyncio.get_running_loop().create_task(self._run(load, fetch))
+        load.task.add_done_callback(self._task_done)
+        self._running[load.task] = load.seq
+        self._loads[key] = load
+        return load
+
+    async def _run(self, load: Load[T], fetch: Fetch[T]) -> Entry[T]:
+        try:
+            entry = await fetch(load.seq)
+        finally:
+            if self._loads.get(load.key) is load:
+                del self._loads[load.key]
+        self.put(load.key, entry, load.seq)
         return entry
 
-    def load_deadline(self, key: Key) -> float | None:
-        """The deadline the load of `key` under way runs to (None: none known)."""
-        return self._loading.get(key)
+    def _task_done(self, task: asyncio.Task[Entry[T]]) -> None:
+        self._running.pop(task, None)
+        _mark_exception_read(task)
 
-    async def get(self, key: Key, deadline_at: float | None = None) -> Entry[T]:
-        """The entry for `key`, loading it once however many callers ask.
+    def put(self, key: Key, entry: Entry[T], seq: int) -> bool:
+        """Store `entry`, from a load numbered `seq`, unless a clear or a newer answer won."""
+        if self._closed or seq <= self._cleared_all or seq <= self._cleared.get(key, 0):
+            return False
+        current = self._entries.get(key)
+        if current is not None and current[0] > seq:
+            return False
+        self._entries[key] = (seq, entry)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.maxsize:
+            self._entries.popitem(last=False)
+            self.evictions += 1
+        return True
 
-        `deadline_at` reaches the loader only when this call starts the load.
-        """
-        if not self._lru.cache_contains(key):
-            # Marked before the load task first runs, so callers arriving in between
-            # are counted as joining it; a task cancelled before it ran leaves a mark
-            # that only matters while the key is cached, and the next load clears it.
-            self._loading[key] = deadline_at
-            self._note_insert(key)
-        return await self._lru(key, deadline_at)
-
-    async def hit(self, key: Key) -> Entry[T]:
-        """`get` for a key `lookup` called a hit: no insert bookkeeping on the hot path."""
-        return await self._lru(key)
-
-    def drop(self, key: Key) -> bool:
-        self._known.pop(key, None)
-        return self._lru.cache_invalidate(key)
-
-    async def put(self, key: Key, entry: Entry[T]) -> None:
-        """Store `entry` for `key` unless a load of that key is under way (it will store)."""
-        if key in self._loading and self._lru.cache_contains(key):
-            return
-        self._lru.cache_invalidate(key)
-        self._seeds[key] = entry
-        await self.get(key)
-
+    # -- clearing ------------------------------------------------------------------
     def clear(self, match: Callable[[Key], bool] | None = None) -> int:
-        """Drop every entry (or those `match` accepts); returns how many were dropped."""
+        """Drop every entry (or those `match` accepts); returns how many were dropped.
+
+        Loads of those keys already in flight still answer their callers but
+        never store, and new callers start afresh.
+        """
+        self._seq += 1
         if match is None:
-            dropped = self.size
-            self._lru.cache_clear()
-            self._known.clear()
+            dropped = len(self._entries)
+            self._entries.clear()
+            self._loads.clear()
+            self._cleared.clear()
+            self._cleared_all = self._seq
             return dropped
-        return sum(self.drop(key) for key in [k for k in self._known if match(k)])
+        keys = {k for k in self._entries if match(k)} | {k for k in self._loads if match(k)}
+        dropped = 0
+        for key in keys:
+            dropped += self._entries.pop(key, None) is not None
+            self._loads.pop(key, None)
+            self._cleared[key] = self._seq
+        if len(self._cleared) > MAX_CLEAR_MARKS:
+            self._prune_clear_marks()
+        return dropped
+
+    def _prune_clear_marks(self) -> None:
+        """Forget marks older than every load still running: none they could stop remains."""
+        oldest = min(self._running.values(), default=self._seq)
+        self._cleared = {k: s for k, s in self._cleared.items() if s > oldest}
+
+    # -- life ------------------------------------------------------------------------
+    async def close(self) -> None:
+        """Cancel every load still running, current or superseded; store nothing more."""
+        self._closed = True
+        tasks = list(self._running)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._loads.clear()
 
     def snapshot(self) -> dict[str, Any]:
         size = self.size
@@ -158,18 +207,7 @@ class PlanCache(Generic[T]):
 
     @property
     def size(self) -> int:
-        return self._lru.cache_info().currsize
-
-    async def close(self) -> None:
-        await self._lru.cache_close()
-
-    def _note_insert(self, key: Key) -> None:
-        if self.size >= self.maxsize:
-            self.evictions += 1
-        self._known[key] = None
-        if len(self._known) > 2 * self.maxsize:
-            for stale_key in [k for k in self._known if not self._lru.cache_contains(k)]:
-                del self._known[stale_key]
+        return len(self._entries)
 
 
 @final

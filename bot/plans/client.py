@@ -23,16 +23,14 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from .breaker import CircuitBreaker
-from .cache import Entry, Key, PlanCache, StaleStore
+from .cache import Entry, Fetch, Key, PlanCache, StaleStore
+from .checks import check_options
 from .envconfig import (
     DEFAULT_API_TIMEZONE,
     DEFAULT_API_URL,
     DEFAULT_COACH_NAMES,
     DEFAULT_MARKET_CALENDAR,
     DEFAULT_TIMEZONE,
-)
-from .envconfig import (
-    timezone as parse_timezone,
 )
 from .fetch import ALL, Freshness, PlanFetcher
 from .keys import PlanKeys
@@ -51,18 +49,14 @@ from .transport import ConnectorFactory, Sleep, Upstream
 
 log = logging.getLogger(__name__)
 
+#: What every call after (or cut short by) close() raises.
+CLOSED_TEXT: Final = "this CoachPlanClient is closed"
 #: The deployed service's coaches (configuration, not code: see `coaches=`).
 DEFAULT_COACHES: Final = tuple(DEFAULT_COACH_NAMES)
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _retrieve_exception(task: asyncio.Task[Any]) -> None:
-    """A failed background refresh is counted, not reported as "never retrieved"."""
-    if not task.cancelled():
-        task.exception()
 
 
 @final
@@ -114,25 +108,10 @@ class CoachPlanClient:
         now: Callable[[], dt.datetime] = _utcnow,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        if not api_base_url.startswith(("http://", "https://")):
-            raise ValueError("api_base_url must be an http:// or https:// URL")
-        for name, value in (
-            ("cache_ttl_seconds", cache_ttl_seconds),
-            ("not_found_ttl_seconds", not_found_ttl_seconds),
-            ("past_ttl_seconds", past_ttl_seconds),
-            ("stale_ttl_seconds", stale_ttl_seconds),
-            ("deadline_seconds", deadline_seconds),
-        ):
-            if value <= 0:
-                raise ValueError(f"{name} must be a positive number of seconds")
-        if not 0 <= refresh_ahead_ratio < 1:
-            raise ValueError("refresh_ahead_ratio must be in [0, 1)")
-        try:
-            self.timezone = parse_timezone(timezone)
-            self.api_timezone = parse_timezone(api_timezone)
-        except ValueError as exc:
-            raise ValueError(f"timezone and api_timezone must each be {exc}") from None
-        self._keys = PlanKeys(coaches, find_calendar(market_calendar), now)
+        options = check_options(locals())
+        self.timezone = timezone
+        self.api_timezone = api_timezone
+        self._keys = PlanKeys(options["coaches"], find_calendar(market_calendar), now)
         self.api_base_url = api_base_url.rstrip("/")
         self.freshness = Freshness(
             cache_ttl_seconds, past_ttl_seconds, not_found_ttl_seconds, refresh_ahead_ratio
@@ -160,7 +139,7 @@ class CoachPlanClient:
             clock=clock,
             rand=rand,
         )
-        self._cache: PlanCache[Any] = PlanCache(self._load, maxsize=max_cache_size, clock=clock)
+        self._cache: PlanCache[Any] = PlanCache(maxsize=max_cache_size, clock=clock)
         self._stale: StaleStore[CoachPlan] = StaleStore(
             maxsize=max_stale_size or 10 * max_cache_size, ttl=stale_ttl_seconds, clock=clock
         )
@@ -174,7 +153,6 @@ class CoachPlanClient:
             now=now,
             api_zone=ZoneInfo(self.api_timezone),
         )
-        self._refreshing: dict[Key, asyncio.Task[Any]] = {}
         self._closed = False
         # Hits answered by `peek_fresh` in other threads, counted apart from `stats`
         # (which only the loop thread writes) under their own lock.
@@ -191,12 +169,12 @@ class CoachPlanClient:
         await self.close()
 
     async def close(self) -> None:
-        """Cancel background refreshes, drop pending loads, close the session we made."""
+        """Cancel every load and refresh, close the session we made; no I/O after this.
+
+        Callers cut short by the close get the same RuntimeError as later calls.
+        """
         self._closed = True
-        tasks = list(self._refreshing.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        self._upstream.closed = True
         await self._cache.close()
         await self._upstream.close()
 
@@ -241,8 +219,10 @@ class CoachPlanClient:
         the hop to the loop thread; anything else (a miss, an expired entry, one
         due for refresh-ahead) returns None and goes the usual way.
         """
+        if self._closed:
+            return None
         entry = self._cache.peek(self._keys.key(coach, date))
-        if entry is None or self._clock() >= entry.refresh_at or self._closed:
+        if entry is None or self._clock() >= entry.refresh_at:
             return None
         plan: CoachPlan = entry.cached
         if self.strict and not plan.found:
@@ -273,7 +253,11 @@ class CoachPlanClient:
         return {c: self._answer_failure((c, day.isoformat()), day, result) for c in self.coaches}
 
     async def check_health(self) -> dict[str, Any]:
-        """The server's own health answer plus ours (breaker, last error); never raises."""
+        """The server's own health answer plus ours (breaker, last error).
+
+        Never raises for the server's trouble; after close() it raises RuntimeError.
+        """
+        self._check_open()
         ours = {"breaker": self.breaker.state, "last_error": self._upstream.last_error}
         started = time.perf_counter()
         try:
@@ -306,7 +290,11 @@ class CoachPlanClient:
         }
 
     async def get_server_metrics(self) -> dict[str, Any]:
-        """The server's /metrics counters, or `{"error": category}`; never raises."""
+        """The server's /metrics counters, or `{"error": category}`.
+
+        Never raises for the server's trouble; after close() it raises RuntimeError.
+        """
+        self._check_open()
         try:
             reply = await self._upstream.get_json(
                 "metrics", "metrics", deadline_at=self._deadline_at(None), use_breaker=False
@@ -332,7 +320,7 @@ class CoachPlanClient:
             "refresh": {
                 "background_refreshes": s.background_refreshes,
                 "failures": s.refresh_failures,
-                "in_progress": len(self._refreshing),
+                "in_progress": self._cache.refreshes_in_flight(),
             },
             "deadline_exceeded": s.deadline_exceeded,
             "latency_ms": s.latency_snapshot(),
@@ -342,6 +330,8 @@ class CoachPlanClient:
         """Drop cached entries (all, or one coach and/or day); returns how many went.
 
         Stale copies stay: they are only ever shown when the API fails, marked stale.
+        A load of a cleared key already in flight never stores its answer: the next
+        call asks the API again.
         Dropping a coach's day also drops that day's /all entry, which holds it.
         """
         if coach is None and date is None:
@@ -364,72 +354,77 @@ class CoachPlanClient:
 
     async def _get(self, key: Key, deadline: float | None) -> Any:
         """The cached or loaded value for `key`, or the failure (returned, not raised)."""
-        if self._closed:
-            raise RuntimeError("this CoachPlanClient is closed")
+        self._check_open()
         self.stats.requests += 1
-        kind = self._cache.lookup(key)
-        if kind == "hit":
-            try:
-                entry = await self._cache.hit(key)
-            except PlanUnavailable as exc:
-                # A load that failed a moment ago, before async-lru's callback dropped it.
-                self.stats.coalesced += 1
-                return exc
-            now = self._clock()
-            if now < entry.expires_at:
-                self.stats.cache_hits += 1
-                log.debug("cache hit %s", key)
-                if now >= entry.refresh_at and key not in self._refreshing:
-                    self._start_refresh(key)
-                return entry.cached
-            self._cache.drop(key)
-            kind = "miss"
-        if kind == "coalesced":
-            self.stats.coalesced += 1
-        else:
-            self.stats.cache_misses += 1
+        entry = self._cache.hit(key)
+        if entry is not None:
+            self.stats.cache_hits += 1
+            log.debug("cache hit %s", key)
+            if self._clock() >= entry.refresh_at and self._cache.load_of(key) is None:
+                self._start_refresh(key)
+            return entry.cached
         deadline_at = self._deadline_at(deadline)
+        load = self._cache.load_of(key)
+        if load is None:
+            self.stats.cache_misses += 1
+            load = self._cache.start(
+                key, self._fetch_for(key, deadline_at), deadline_at=deadline_at
+            )
+        else:
+            self.stats.coalesced += 1
         try:
-            joined = self._cache.load_deadline(key) if kind == "coalesced" else None
-            if joined is not None and joined <= deadline_at:
-                # The load we join ends by its own deadline, before ours: no timer needed
+            if load.deadline_at <= deadline_at:
+                # The load ends by its own deadline, before ours: no timer needed
                 # (1,000 joiners would otherwise arm 1,000 timers).
-                entry = await self._cache.get(key)
+                entry = await asyncio.shield(load.task)
             else:
                 async with asyncio.timeout(max(0.0, deadline_at - self._clock())):
-                    entry = await self._cache.get(key, deadline_at)
+                    entry = await asyncio.shield(load.task)
         except PlanUnavailable as exc:
             return exc
         except TimeoutError:
             self.stats.deadline_exceeded += 1
             return PlanUnavailable("no answer within the deadline", category="timeout")
+        except asyncio.CancelledError:
+            self._raise_if_closed_under_us()
+            raise
         return entry.fresh
 
-    async def _load(self, key: Key, deadline_at: float | None) -> Entry[Any]:
-        """Fetch `key` upstream (joining a background refresh of it) and build its entry."""
-        refresh = self._refreshing.get(key)
-        if refresh is not None:
-            entry: Entry[Any] = await asyncio.shield(refresh)
-            return entry
-        return await self._fetcher.fetch(key, deadline_at or self._deadline_at(None), self._cache)
+    def _fetch_for(self, key: Key, deadline_at: float) -> Fetch[Any]:
+        async def fetch(seq: int) -> Entry[Any]:
+            try:
+                return await self._fetcher.fetch(key, deadline_at, self._cache, seq)
+            except PlanUnavailable as exc:
+                if exc.by_deadline:
+                    self.stats.deadline_exceeded += 1
+                raise
+
+        return fetch
 
     def _start_refresh(self, key: Key) -> None:
         """Refresh `key` in the background; the caller already has its answer."""
         self.stats.background_refreshes += 1
-        task = asyncio.get_running_loop().create_task(self._refresh(key))
-        task.add_done_callback(_retrieve_exception)
-        self._refreshing[key] = task
+        deadline_at = self._deadline_at(None)
+        fetch = self._fetch_for(key, deadline_at)
 
-    async def _refresh(self, key: Key) -> Entry[Any]:
-        try:
-            entry = await self._fetcher.fetch(key, self._deadline_at(None), self._cache)
-            await self._cache.put(key, entry)
-            return entry
-        except PlanError:
-            self.stats.refresh_failures += 1
-            raise
-        finally:
-            self._refreshing.pop(key, None)
+        async def refresh(seq: int) -> Entry[Any]:
+            try:
+                return await fetch(seq)
+            except PlanError:
+                self.stats.refresh_failures += 1
+                raise
+
+        self._cache.start(key, refresh, deadline_at=deadline_at, background=True)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError(CLOSED_TEXT)
+
+    def _raise_if_closed_under_us(self) -> None:
+        """A call cut short by close() says so; a caller's own cancellation stays one."""
+        task = asyncio.current_task()
+        if self._closed and (task is None or task.cancelling() == 0):
+            raise RuntimeError(CLOSED_TEXT) from None
 
     def _answer_failure(self, key: Key, day: dt.date, failure: PlanUnavailable) -> CoachPlan:
         """The last good answer marked stale, else a fallback (or, strict, the error)."""

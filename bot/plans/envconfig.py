@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Generic, TypeVar, final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,43 +49,85 @@ _COACH_ID: Final = re.compile(r"[a-z0-9]{1,20}")
 # -- parsers ----------------------------------------------------------------------------
 def http_url(raw: str) -> str:
     """A base URL with a host; the client joins paths to it, so no query or fragment."""
-    if not _URL.fullmatch(raw):
+    if not isinstance(raw, str) or not _URL.fullmatch(raw):
         raise ValueError("an http:// or https:// base URL such as http://localhost:5000")
     return raw
 
 
 def number(*, above: float, at_most: float | None = None) -> Callable[[str], float]:
     """A parser of seconds in (`above`, `at_most`]; `nan` and `inf` are refused, not compared."""
-    expected = f"a number of seconds above {above:g}" + (
-        f" and at most {at_most:g}" if at_most is not None else ""
-    )
 
     def parse(raw: str) -> float:
         try:
             value = float(raw)
         except ValueError:
-            raise ValueError(expected) from None
-        if not math.isfinite(value) or value <= above or (at_most is not None and value > at_most):
-            raise ValueError(expected)
-        return value
+            raise ValueError(_seconds_expected(above, at_most)) from None
+        return check_number(value, above=above, at_most=at_most)
 
     return parse
 
 
+def check_number(value: object, *, above: float, at_most: float | None = None) -> float:
+    """`value` if it is a finite real number in (`above`, `at_most`], else ValueError.
+
+    The one rule for seconds, whether they come from the environment or from a
+    constructor keyword: NaN compares false with everything, so it is refused
+    by name, not by a comparison it would slip through.
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= above
+        or (at_most is not None and value > at_most)
+    ):
+        raise ValueError(_seconds_expected(above, at_most))
+    return float(value)
+
+
+def _seconds_expected(above: float, at_most: float | None) -> str:
+    return f"a number of seconds above {above:g}" + (
+        f" and at most {at_most:g}" if at_most is not None else ""
+    )
+
+
 def integer(low: int, high: int) -> Callable[[str], int]:
     """A parser of whole numbers in [`low`, `high`]; `1.5` is refused, not rounded."""
-    expected = f"a whole number from {low} to {high}"
 
     def parse(raw: str) -> int:
         try:
             value = int(raw)
         except ValueError:
-            raise ValueError(expected) from None
-        if not low <= value <= high:
-            raise ValueError(expected)
-        return value
+            raise ValueError(_integer_expected(low, high)) from None
+        return check_integer(value, low, high)
 
     return parse
+
+
+def check_integer(value: object, low: int, high: int) -> int:
+    """`value` if it is a whole number (not a bool) in [`low`, `high`], else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(_integer_expected(low, high))
+    return value
+
+
+def _integer_expected(low: int, high: int) -> str:
+    return f"a whole number from {low} to {high}"
+
+
+def check_coach_ids(ids: object) -> tuple[str, ...]:
+    """Configured coach ids: 1 or more, unique, short lowercase letters and digits."""
+    expected = "a non-empty list of unique coach ids of 1 to 20 lowercase letters or digits"
+    if isinstance(ids, str) or not isinstance(ids, Iterable):
+        raise ValueError(expected)
+    out = tuple(c.strip().lower() if isinstance(c, str) else c for c in ids)
+    if (
+        not out
+        or not all(isinstance(c, str) and _COACH_ID.fullmatch(c) for c in out)
+        or len(set(out)) != len(out)
+    ):
+        raise ValueError(expected)
+    return out
 
 
 def timezone(raw: str) -> str:

@@ -63,8 +63,11 @@ class PlanFetcher:
         self._clock = clock
         self._now = now
 
-    async def fetch(self, key: Key, deadline_at: float, cache: PlanCache[Any]) -> Entry[Any]:
-        """GET the plan (or /all) for `key`; /all also fills each coach's entry in `cache`."""
+    async def fetch(
+        self, key: Key, deadline_at: float, cache: PlanCache[Any], seq: int
+    ) -> Entry[Any]:
+        """GET the plan (or /all) for `key`; /all also fills each coach's entry in `cache`
+        as the load numbered `seq` (so a clear since it started wins)."""
         who, iso = key
         day = dt.date.fromisoformat(iso)
         started = time.perf_counter()
@@ -86,7 +89,7 @@ class PlanFetcher:
                 plans = parse_all(reply.body, self._keys.coaches, day, fetched_at, self._api_zone)
                 for cid, plan in plans.items():
                     self._stale.remember((cid, iso), plan)
-                    await cache.put((cid, iso), self.entry(plan, iso))
+                    cache.put((cid, iso), self.entry(plan, iso), seq)
                 return self._entry_of_all(plans, iso)
             if reply.status == 404:
                 self._stats.api_not_found += 1

@@ -57,11 +57,22 @@ class PlanNotFound(PlanError):
 
 
 class PlanUnavailable(PlanError):
-    """The API could not be reached or kept failing within the deadline."""
+    """The API could not be reached or kept failing within the deadline.
 
-    def __init__(self, message: str, *, category: ErrorCategory = "unavailable", **kw: Any):
+    `by_deadline` is True when the call's deadline, not the API, ended the last attempt.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        category: ErrorCategory = "unavailable",
+        by_deadline: bool = False,
+        **kw: Any,
+    ):
         super().__init__(message, **kw)
         self.category: ErrorCategory = category
+        self.by_deadline = by_deadline
 
 
 class BadResponse(PlanUnavailable):

@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
+import math
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Final
 
 RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
+_DELAY_SECONDS: Final = re.compile(r"[0-9]+")
+#: What an HTTP-date (IMF-fixdate and the obsolete forms) can be made of, and no more.
+_HTTP_DATE_CHARS: Final = re.compile(r"[A-Za-z0-9 ,:\-]{1,64}")
 #: A Retry-After beyond this is treated as "not in this call's lifetime".
 MAX_RETRY_AFTER_SECONDS: Final = 3600.0
 
@@ -65,12 +70,17 @@ def parse_retry_after(
     if raw is None:
         return None
     raw = raw.strip()
-    if raw.isdigit():
-        return min(float(raw), MAX_RETRY_AFTER_SECONDS)
+    # ASCII digits only: str.isdigit() also takes "²" and "٣", which float() may refuse.
+    if _DELAY_SECONDS.fullmatch(raw):
+        # Ten digits already exceed the cap: a longer number is not worth converting.
+        return min(float(raw[:11]), MAX_RETRY_AFTER_SECONDS)
+    if not _HTTP_DATE_CHARS.fullmatch(raw):
+        return None
     try:
         when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
+        seconds = when.timestamp() - now()
+    except (TypeError, ValueError, IndexError, OverflowError, AttributeError):
         return None
-    if when is None or when.tzinfo is None:
+    if when.tzinfo is None or not math.isfinite(seconds):
         return None
-    return min(max(0.0, when.timestamp() - now()), MAX_RETRY_AFTER_SECONDS)
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)

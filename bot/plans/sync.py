@@ -4,7 +4,11 @@ One private event loop runs in one daemon thread for the life of the facade;
 every call is handed to it with `run_coroutine_threadsafe`, so any number of
 threads may call at once and all share one cache and one connection pool.
 Calling it from a thread that runs an event loop would block that loop, so it
-refuses with RuntimeError instead.
+refuses with RuntimeError instead. A forked child inherits the facade but not
+its thread (fork copies only the calling thread), so a call there would wait
+forever: it raises RuntimeError instead. A facade nobody closed is closed at
+interpreter exit (or when collected), session included, so nothing is
+reported as unclosed.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import os
 import threading
+import weakref
 from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, Self, TypeVar, final
@@ -35,7 +41,12 @@ class SyncCoachPlanClient:
         )
         self._lock = threading.Lock()
         self._closed = False
+        self._pid = os.getpid()
         self._thread.start()
+        # Runs once: at close(), when the facade is collected, or at interpreter exit.
+        self._finalizer = weakref.finalize(
+            self, _shut_down, self._client, self._loop, self._thread, self._pid
+        )
 
     @property
     def client(self) -> CoachPlanClient:
@@ -50,11 +61,6 @@ class SyncCoachPlanClient:
     ) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        # Last resort for a facade nobody closed: stop the thread, leak nothing loudly.
-        if not getattr(self, "_closed", True) and self._loop.is_running():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-
     def _run(self, coro_fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
         try:
             asyncio.get_running_loop()
@@ -67,6 +73,7 @@ class SyncCoachPlanClient:
             )
         if self._closed:
             raise RuntimeError("this SyncCoachPlanClient is closed")
+        self._check_process()
         try:
             return asyncio.run_coroutine_threadsafe(coro_fn(), self._loop).result()
         except concurrent.futures.CancelledError:
@@ -76,7 +83,7 @@ class SyncCoachPlanClient:
     def fetch_coach_plan(
         self, coach: str, date: str | dt.date | None = None, *, deadline: float | None = None
     ) -> CoachPlan:
-        if not self._closed:
+        if not self._closed and os.getpid() == self._pid:
             hit = self._client.peek_fresh(coach, date)  # a fresh hit needs no thread hop
             if hit is not None:
                 return hit
@@ -105,12 +112,14 @@ class SyncCoachPlanClient:
             if self._closed:
                 return
             self._closed = True
-        try:
-            asyncio.run_coroutine_threadsafe(self._client.close(), self._loop).result()
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join()
-            self._loop.close()
+        self._finalizer()
+
+    def _check_process(self) -> None:
+        if os.getpid() != self._pid:
+            raise RuntimeError(
+                "this SyncCoachPlanClient was made in another process (before a fork); "
+                "its thread did not come along: make a new one in this process"
+            )
 
     @staticmethod
     def _on_loop(fn: Callable[[], T]) -> Callable[[], Coroutine[Any, Any, T]]:
@@ -120,3 +129,20 @@ class SyncCoachPlanClient:
             return fn()
 
         return call
+
+
+def _shut_down(
+    client: CoachPlanClient,
+    loop: asyncio.AbstractEventLoop,
+    thread: threading.Thread,
+    pid: int,
+) -> None:
+    """Close `client` on its loop, stop the loop, join its thread (in the owning process)."""
+    if os.getpid() != pid or not thread.is_alive():
+        return  # a forked child: the thread and its loop live in the parent only
+    try:
+        asyncio.run_coroutine_threadsafe(client.close(), loop).result()
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()

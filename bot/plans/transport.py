@@ -11,6 +11,7 @@ import dataclasses
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any, Final, final
@@ -30,6 +31,8 @@ from .retry import (
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES: Final = 1024 * 1024
+#: A JSON escape of a UTF-16 surrogate half: the only way JSON text carries one.
+_SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 READ_CHUNK_BYTES: Final = 64 * 1024
 USER_AGENT: Final = "coach-plans-client/0.1 (+aiohttp)"
 
@@ -56,11 +59,13 @@ class _Transient(Exception):
         *,
         status: int | None = None,
         retry_after: float | None = None,
+        by_deadline: bool = False,
     ) -> None:
         super().__init__(reason)
         self.category: ErrorCategory = category
         self.status = status
         self.retry_after = retry_after
+        self.by_deadline = by_deadline
 
 
 @final
@@ -102,6 +107,8 @@ class Upstream:
         self._clock = clock
         self._rand = rand
         self.last_error: ErrorCategory | None = None
+        #: Set by the client's close(): from then on no session is made and no request sent.
+        self.closed = False
         self.in_flight = 0
         self.peak_in_flight = 0
 
@@ -119,7 +126,10 @@ class Upstream:
 
     def _get_session(self) -> aiohttp.ClientSession:
         # Created inside the running loop on first use: a session belongs to one loop.
-        if self._session is None or (self._owns_session and self._session.closed):
+        # Never re-created: after close() a request is a RuntimeError, not a new session.
+        if self.closed:
+            raise RuntimeError("this CoachPlanClient is closed")
+        if self._session is None:
             connector = (
                 self._connector_factory()
                 if self._connector_factory
@@ -190,7 +200,12 @@ class Upstream:
         self._stats.api_errors += 1
         if failure.category == "bad_response":
             raise BadResponse(str(failure), status=failure.status)
-        raise PlanUnavailable(str(failure), category=failure.category, status=failure.status)
+        raise PlanUnavailable(
+            str(failure),
+            category=failure.category,
+            status=failure.status,
+            by_deadline=failure.by_deadline,
+        )
 
     def _next_delay(
         self, failure: _Transient, attempt: int, attempts: int, deadline_at: float
@@ -226,7 +241,7 @@ class Upstream:
     ) -> tuple[int, object]:
         budget = min(self._timeout, deadline_at - self._clock())
         if budget <= 0:
-            raise _Transient("timeout", "no time left for another attempt")
+            raise _Transient("timeout", "no time left for another attempt", by_deadline=True)
         if self._semaphore.locked():
             # Wait for a slot only as long as this attempt may last: a load must end
             # by its deadline on its own, since callers joining it set no timer.
@@ -234,7 +249,9 @@ class Upstream:
                 async with asyncio.timeout(budget):
                     await self._semaphore.acquire()
             except TimeoutError:
-                raise _Transient("timeout", "no free connection slot in time") from None
+                raise _Transient(
+                    "timeout", "no free connection slot in time", by_deadline=budget < self._timeout
+                ) from None
             budget = min(self._timeout, deadline_at - self._clock())
         else:
             await self._semaphore.acquire()
@@ -268,7 +285,9 @@ class Upstream:
                         )
                     raise Rejected(f"the API refused the request (HTTP {status})", status=status)
             except TimeoutError as exc:
-                raise _Transient("timeout", "the API did not answer in time") from exc
+                raise _Transient(
+                    "timeout", "the API did not answer in time", by_deadline=budget < self._timeout
+                ) from exc
             except aiohttp.ClientPayloadError as exc:
                 raise _Transient("bad_response", "the answer was cut off", status=status) from exc
             except (aiohttp.ClientError, OSError) as exc:
@@ -282,23 +301,68 @@ class Upstream:
             self._semaphore.release()
 
     async def _read_json(self, resp: aiohttp.ClientResponse) -> object:
-        """The body as JSON, read no further than the size limit."""
+        """The body as JSON, read no further than the size limit on the *decoded* bytes.
+
+        Content-Length counts what was sent, which for a gzip, deflate, br or zstd
+        body is the compressed size: a 1 MB body may inflate to gigabytes. So the
+        body is always read in chunks as aiohttp decodes them (it decompresses a
+        bounded amount per chunk) and the read stops at the limit; memory stays
+        within the limit per request in flight.
+        """
         if resp.content_type != "application/json":
             raise BadResponse("the answer is not JSON", status=resp.status)
         if resp.content_length is not None and resp.content_length > self._max_body:
             raise BadResponse("the answer is larger than the limit", status=resp.status)
-        if resp.content_length is not None:
-            raw = await resp.read()  # known and within the limit: one read
-            try:
-                return json.loads(raw)
-            except ValueError as exc:
-                raise BadResponse("the answer is not valid JSON", status=resp.status) from exc
         buf = bytearray()
         async for chunk in resp.content.iter_chunked(READ_CHUNK_BYTES):
             buf += chunk
             if len(buf) > self._max_body:
                 raise BadResponse("the answer is larger than the limit", status=resp.status)
-        try:
-            return json.loads(buf)
-        except ValueError as exc:
-            raise BadResponse("the answer is not valid JSON", status=resp.status) from exc
+        return decode_json(buf, resp.status)
+
+
+def decode_json(raw: bytes | bytearray, status: int | None = None) -> object:
+    """JSON from the API, or BadResponse for anything Python's parser cannot make use of.
+
+    Deep nesting raises RecursionError, not ValueError; strings may carry lone
+    surrogates (`"\\ud800"`), which no encoder accepts later: they are repaired
+    (U+FFFD) here, once, so nothing downstream meets them.
+    """
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise BadResponse("the answer is not valid JSON", status=status) from exc
+    if _SURROGATE_ESCAPE.search(raw) is not None:
+        body = repair_text(body)
+    return body
+
+
+def repair_text(value: object) -> object:
+    """`value` with every string made encodable (lone surrogates become U+FFFD).
+
+    Iterative, not recursive: the structure may be as deep as the parser allowed.
+    """
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any]] = [(root, 0)]  # (container, index or key) of each item
+    while stack:
+        container, index = stack.pop()
+        item = container[index]
+        if isinstance(item, str):
+            container[index] = _repair_str(item)
+        elif isinstance(item, list):
+            stack.extend((item, i) for i in range(len(item)))
+        elif isinstance(item, dict):
+            repaired = {_repair_str(k): v for k, v in item.items()}  # JSON keys are strings
+            item.clear()
+            item.update(repaired)
+            stack.extend((item, k) for k in item)
+    return root[0]
+
+
+def _repair_str(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # utf-16 with surrogatepass keeps valid pairs and lets "replace" mark lone halves.
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text

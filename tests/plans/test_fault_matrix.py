@@ -77,6 +77,18 @@ ROWS = [
     Row("404 (another deployment's \"no plan\")",
         lambda: Fault("not_found_404", times=99), "no plan", None, 1, (0, 0)),
     Row("host name that does not resolve", None, "fallback", "unavailable", 0, (1.5, 1.5)),
+    Row("gzip body inflating to 64 MiB (Content-Length: the compressed size)",
+        lambda: Fault("bomb", size=64 << 20, times=99), "fallback", "bad_response", 1, (0, 0)),
+    Row("deflate body inflating to 64 MiB, chunked (no Content-Length)",
+        lambda: Fault("bomb", size=64 << 20, encoding="deflate", chunked=True, times=99),
+        "fallback", "bad_response", 1, (0, 0)),
+    Row("JSON nested 100,000 deep", lambda: Fault("deep_json", size=100_000, times=99),
+        "fallback", "bad_response", 1, (0, 0)),
+    Row("text with lone surrogates (repaired, U+FFFD)", lambda: Fault("surrogates", times=99),
+        "fresh", None, 1, (0, 0)),
+    Row("503 with a Retry-After that is neither digits nor a date ('²')",
+        lambda: Fault("status", status=503, retry_after="²", times=99),
+        "fallback", "unavailable", 3, (1.5, 1.5)),
 ]  # fmt: skip
 
 
@@ -160,6 +172,10 @@ async def test_fault_row(
 
         assert kind_of(without_copy) == row.outcome
         assert without_copy["error"] == row.category
+        if row.outcome == "fresh":  # repaired text: encodable, the damage marked
+            for text in (without_copy["plan"], without_copy["author"], *without_copy["charts"]):
+                text.encode("utf-8")
+            assert without_copy["plan"] == "\ufffdplan i\ufffd"
         assert attempts == row.attempts
         assert row.clock[0] <= round(elapsed, 2) <= row.clock[1]
         if row.outcome == "fallback":
@@ -229,6 +245,20 @@ def render_doc() -> str:
         '  one probe decides. 4xx and "no plan" answers do not count as failures.',
         "- **Overload**: at most `max_concurrency` (10) requests in flight per client.",
         "- **Cancellation**: a cancelled caller never cancels a fetch others wait on.",
+        "- **Bodies**: the size limit (`max_body_bytes`, 1 MiB) holds on the decoded bytes,",
+        "  read in chunks, whatever the content encoding or Content-Length; any body the client",
+        "  cannot use (too deep, not JSON, wrong shape) is `bad_response`, counted, and answered",
+        "  with a stale copy when there is one. Unencodable text is repaired on the way in.",
+        "- **Clears**: a clear wins over every load that started before it (a plan, `/all` or",
+        "  a background refresh in flight never writes its answer back afterwards), and an",
+        "  older load never overwrites a newer answer: one answer per key.",
+        "- **Joining**: a caller joining a load in flight (a background refresh included) still",
+        "  answers within its own deadline.",
+        "- **Close**: after `close()` no request is sent and no session made; every call, and",
+        "  every call cut short by the close, raises the same RuntimeError. The blocking",
+        "  facade refuses to work in a forked child and is closed at interpreter exit.",
+        "- **Settings**: constructor keywords pass the environment's checks (no NaN, no",
+        "  infinity, no query in the base URL, no repeated coach id).",
         "- **Soak**: `tests/plans/test_soak.py` runs thousands of mixed calls against ~20 %",
         "  injected faults of every kind and checks the invariants above.",
         "",
