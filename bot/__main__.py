@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value()
-    setup_logging(settings.log_level, secrets=[token])
+    setup_logging(settings.log_level, secrets=settings.secrets())
     bot = create_bot(settings, sync=args.sync)
     try:
         asyncio.run(serve(bot, bot.start(token)))

@@ -10,8 +10,12 @@ The plan client's variables (`PLANS_*`, `COACHES`) are parsed by
 `bot.plans.envconfig`, which the agent tools use too, so the bot and agents
 accept the same values; only Discord's limits on coaches are added here.
 
-The token is a `Secret`: its `repr` and `str` are a fixed mask, so printing
-or logging the settings never shows it, not even in part.
+The token is a `Secret`: its `repr` and `str` are a fixed mask. Nothing else
+we print may show it either, nor part of it (`bot.plans.redact.fragments`:
+any 8 consecutive characters of it, or one of its dot-separated parts), nor
+a URL's password: `repr(settings)` and `summary()` mask URL credentials and
+hide any value holding the token or looking like one (a token pasted into
+the wrong variable), and a `SettingsError` never repeats such a value.
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ from dotenv import dotenv_values
 
 from bot.plans import envconfig
 from bot.plans.envconfig import EnvReader, integer, number
+from bot.plans.redact import (
+    MIN_FRAGMENT_CHARS,
+    contains_secret,
+    looks_like_token,
+    mask_url_credentials,
+    redact,
+)
 
 #: Discord's autocomplete/choice limit; also the 25-field limit /plans renders into.
 MAX_COACHES: Final = 25
@@ -39,8 +50,8 @@ MAX_REPLY_DEADLINE_SECONDS: Final = 60.0
 REPLY_MARGIN_SECONDS: Final = 0.75
 
 _TOKEN_SHAPE: Final = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
-#: Real tokens: a base64 user id, a timestamp part, an HMAC; used to avoid echoing one.
-_TOKEN_LIKE: Final = re.compile(r"[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{20,}")
+#: Shown instead of a value that holds the token (or part of it) or looks like a token.
+HIDDEN: Final = "[hidden: holds a token or part of one]"
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 _FALSE: Final = frozenset({"0", "false", "no", "off"})
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -100,9 +111,13 @@ _COACHES_EXPECTED: Final = (
 )
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class Settings:
-    """The bot's configuration; field defaults are the documented defaults."""
+    """The bot's configuration; field defaults are the documented defaults.
+
+    `repr` is our own: the dataclass one would print every field as it is,
+    and any of them may hold a pasted token or a URL with a password.
+    """
 
     discord_token: Secret | None = None
     plans_api_url: str = envconfig.DEFAULT_API_URL
@@ -172,7 +187,13 @@ class Settings:
             log_level=reader.get("LOG_LEVEL", d.log_level, _log_level),
         )
         # The reader's problems say what each variable expects; our sentences say "expected".
-        problems = {name: f"expected {what}" for name, what in reader.problems.items()}
+        # The reader already withholds secret-looking values; redacting again guards
+        # against a parser that one day repeats its input in its message.
+        secrets = _raw_token(environ)
+        problems = {
+            name: redact(mask_url_credentials(f"expected {what}"), secrets)
+            for name, what in reader.problems.items()
+        }
         if token is None and require_token and "DISCORD_TOKEN" not in problems:
             problems = {
                 "DISCORD_TOKEN": (
@@ -212,33 +233,59 @@ class Settings:
             "force_close": self.force_close,
         }
 
+    def secrets(self) -> tuple[str, ...]:
+        """What logs must redact (`setup_logging(secrets=...)`): the token, if set."""
+        return (self.discord_token.get_secret_value(),) if self.discord_token else ()
+
     def summary(self) -> str:
         """A few lines for `--check-config`; the token shows only as set or not."""
         coaches = ", ".join(f"{c.id}={c.name}" for c in self.coaches)
-        return "\n".join(
-            [
-                f"DISCORD_TOKEN: {'set' if self.discord_token else 'not set'}",
-                f"PLANS_API_URL: {self.plans_api_url}",
-                f"COACHES: {coaches}",
-                f"PLANS_MARKET_CALENDAR: {self.market_calendar}",
-                f"PLANS_TIMEZONE: {self.timezone}",
-                f"PLANS_API_TIMEZONE: {self.api_timezone}",
-                f"REPLY_DEADLINE_SECONDS: {self.reply_deadline_seconds:g}",
-                f"DEV_GUILD_ID: {self.dev_guild_id or 'none (global commands)'}",
-                f"MODERATOR_ROLE: {self.moderator_role or 'none (Manage Messages only)'}",
-            ]
+        lines = {
+            "DISCORD_TOKEN": "set" if self.discord_token else "not set",
+            "PLANS_API_URL": self.plans_api_url,
+            "COACHES": coaches,
+            "PLANS_MARKET_CALENDAR": self.market_calendar,
+            "PLANS_TIMEZONE": self.timezone,
+            "PLANS_API_TIMEZONE": self.api_timezone,
+            "REPLY_DEADLINE_SECONDS": f"{self.reply_deadline_seconds:g}",
+            "DEV_GUILD_ID": str(self.dev_guild_id or "none (global commands)"),
+            "MODERATOR_ROLE": self.moderator_role or "none (Manage Messages only)",
+        }
+        return "\n".join(f"{name}: {self._shown(value)}" for name, value in lines.items())
+
+    def __repr__(self) -> str:
+        fields = (
+            f"{field.name}={self._shown(repr(getattr(self, field.name)))}"
+            for field in dataclasses.fields(self)
         )
+        return f"{type(self).__name__}({', '.join(fields)})"
+
+    def _shown(self, text: str) -> str:
+        """`text` as printed: URL passwords masked; `HIDDEN` if it holds or looks like a token."""
+        text = mask_url_credentials(text)
+        if contains_secret(text, self.secrets()) or looks_like_token(text):
+            return HIDDEN
+        return text
 
 
 # -- parsing helpers: each returns the value or raises ValueError(what is expected) --
-def _may_be_secret(environ: Mapping[str, str], name: str, raw: str) -> bool:
-    """Never echo the token, nor a value that looks like one (pasted into the wrong line),
-    nor an API URL (it may carry a password), as the agent tools do not either."""
+def _raw_token(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """DISCORD_TOKEN as set, valid or not: what no message may repeat, not even in part.
+
+    A value shorter than a fragment is no token, and redacting it would garble messages.
+    """
     token = (environ.get("DISCORD_TOKEN") or "").strip()
+    return (token,) if len(token) >= MIN_FRAGMENT_CHARS else ()
+
+
+def _may_be_secret(environ: Mapping[str, str], name: str, raw: str) -> bool:
+    """Never echo the token, nor a value holding part of it or looking like one (pasted into
+    the wrong line), nor the API URL or any URL with credentials, as the agent tools do not."""
     return (
         name in ("DISCORD_TOKEN", envconfig.API_URL.name)
-        or _TOKEN_LIKE.search(raw) is not None
-        or bool(token and token in raw)
+        or looks_like_token(raw)
+        or contains_secret(raw, _raw_token(environ))
+        or mask_url_credentials(raw) != raw
     )
 
 
@@ -289,4 +336,7 @@ def _coaches(raw: str) -> tuple[Coach, ...]:
         raise ValueError(_COACHES_EXPECTED) from None
     if len(names) > MAX_COACHES or any(len(n) > MAX_COACH_NAME_CHARS for n in names.values()):
         raise ValueError(_COACHES_EXPECTED)
+    if any(looks_like_token(name) for name in names.values()):
+        # Coach names are shown to everyone in Discord: a pasted token would be published.
+        raise ValueError("coach names, not a bot token (a token here would be shown in Discord)")
     return tuple(Coach(cid, name) for cid, name in names.items())

@@ -178,3 +178,69 @@ def test_python_dash_m_bot_exits_2_on_bad_settings_without_printing_the_token(
     assert "PLANS_API_URL: expected an http:// or https:// base URL" in done.stderr
     for part in TOKEN.split("."):
         assert part not in done.stdout + done.stderr
+
+
+# -- secrets pasted into other settings ----------------------------------------------------
+MISPLACED = {
+    "DISCORD_TOKEN": TOKEN,
+    "MODERATOR_ROLE": f"Mods {TOKEN}",
+    "COACHES": f"d=Day,x={TOKEN[8:40]},y=Desk {TOKEN.split('.')[1]}",
+    "PLANS_API_URL": "http://user:pw@127.0.0.1:5000",
+}
+
+
+def secrets_in(text: str) -> list[str]:
+    """Pieces of the token (dot parts, 8-character runs) or the URL password `pw` in `text`."""
+    pieces = [*TOKEN.split("."), *(TOKEN[i : i + 8] for i in range(len(TOKEN) - 7)), "pw"]
+    return [piece for piece in pieces if piece in text]
+
+
+def test_check_config_hides_a_pasted_token_and_the_url_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--check-config` passes, and shows no part of the token nor the API password."""
+    for name, value in MISPLACED.items():
+        monkeypatch.setenv(name, value)
+
+    assert entry.main(["--check-config"]) == 0
+
+    out, err = capsys.readouterr()
+    assert out.startswith("Configuration OK.")
+    assert "PLANS_API_URL: http://user:***@127.0.0.1:5000" in out
+    assert secrets_in(out + err) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("LOG_LEVEL", TOKEN[3:40]), ("PLANS_TIMEOUT_SECONDS", "http://user:pw@x"), ("COACHES", "d")],
+)
+def test_a_bad_setting_beside_pasted_secrets_is_named_without_them(
+    name: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The SettingsError names the bad variable and repeats no secret."""
+    for var, setting in {**MISPLACED, name: value}.items():
+        monkeypatch.setenv(var, setting)
+
+    assert entry.main(["--check-config"]) == 2
+
+    out, err = capsys.readouterr()
+    assert f"  {name}: expected" in err
+    assert secrets_in(out + err) == []
+
+
+def test_python_dash_m_bot_check_config_prints_no_secret(tmp_path: Path) -> None:
+    """The whole path in a process of its own, valid and with one bad variable."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES} | MISPLACED
+    env["PYTHONPATH"] = str(ROOT)
+    outputs = []
+    for extra in ({}, {"PLANS_MAX_RETRIES": TOKEN[20:50]}):
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "--check-config"], cwd=tmp_path, env=env | extra,
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        outputs.append((done.returncode, done.stdout + done.stderr))
+
+    assert [code for code, _ in outputs] == [0, 2]
+    assert "PLANS_MAX_RETRIES: expected a whole number" in outputs[1][1]
+    for _, text in outputs:
+        assert secrets_in(text) == []

@@ -232,3 +232,106 @@ def test_a_bad_api_url_is_not_echoed() -> None:
     with pytest.raises(SettingsError) as info:
         Settings.from_env({"PLANS_API_URL": "ftp://user:hunter2@plans.internal"})
     assert "PLANS_API_URL" in str(info.value) and "hunter2" not in str(info.value)
+
+
+# -- secrets pasted where they do not belong ---------------------------------------------
+URL_WITH_PASSWORD = "http://user:pw-s3cret@127.0.0.1:5000"
+MISPLACED_SECRETS = [
+    pytest.param({"MODERATOR_ROLE": f"Mods {TOKEN}"}, id="token in MODERATOR_ROLE"),
+    pytest.param({"MODERATOR_ROLE": TOKEN[10:30]}, id="token fragment in MODERATOR_ROLE"),
+    pytest.param({"COACHES": f"d=Day,x=Desk {TOKEN.split('.')[1]}"}, id="token part in COACHES"),
+    pytest.param({"MODERATOR_ROLE": TOKEN.replace("MTIz", "OTk5")}, id="another token"),
+]
+
+
+def printed(settings: Settings) -> str:
+    """Everything the settings print: summary, repr and str."""
+    return "\n".join([settings.summary(), repr(settings), str(settings)])
+
+
+def leaked(text: str) -> list[str]:
+    """Pieces of the token (dot parts, 8-character runs) or of the URL password in `text`."""
+    pieces = [*TOKEN.split("."), *(TOKEN[i : i + 8] for i in range(len(TOKEN) - 7))]
+    other_token = TOKEN.replace("MTIz", "OTk5")
+    pieces += [other_token[i : i + 8] for i in range(len(other_token) - 7)]
+    return [piece for piece in [*pieces, "pw-s3cret"] if piece in text]
+
+
+@pytest.mark.parametrize("misplaced", MISPLACED_SECRETS)
+def test_no_setting_output_shows_a_token_pasted_into_another_variable(
+    misplaced: dict[str, str],
+) -> None:
+    """summary(), repr() and str() hide a value holding the token, part of it, or a token."""
+    environ = {"DISCORD_TOKEN": TOKEN, "PLANS_API_URL": URL_WITH_PASSWORD, **misplaced}
+    s = Settings.from_env(environ, env_file=None)
+
+    assert leaked(printed(s)) == []
+    assert "[hidden: holds a token or part of one]" in s.summary()
+
+
+def test_a_token_as_a_coach_name_is_refused_without_repeating_it() -> None:
+    """Coach names are shown to everyone in Discord: a pasted token must never get there."""
+    environ = {"DISCORD_TOKEN": TOKEN, "COACHES": f"d=Day,x={TOKEN}"}
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(environ, env_file=None)
+    assert "COACHES" in caught.value.problems
+    assert leaked(str(caught.value)) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (URL_WITH_PASSWORD, "http://user:***@127.0.0.1:5000"),
+        (
+            "https://admin:pw-s3cret@plans.example.com/base",
+            "https://admin:***@plans.example.com/base",
+        ),
+        ("https://u:pw-s3cret@ok@plans.example.com", "https://u:***@plans.example.com"),
+        ("https://pw-s3cret@plans.example.com", "https://***@plans.example.com"),
+    ],
+)
+def test_the_api_url_prints_with_its_credentials_masked(url: str, shown: str) -> None:
+    """The URL still shows where the bot connects; only the password (or an API key) is masked."""
+    s = Settings.from_env({"PLANS_API_URL": url}, env_file=None)
+    assert s.plans_api_url == url  # the client still gets the real URL
+    assert f"PLANS_API_URL: {shown}" in s.summary() and repr(shown) in repr(s)
+    assert leaked(printed(s)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LOG_LEVEL", TOKEN[5:30]),
+        ("PLANS_TIMEZONE", f"x{TOKEN[40:49]}"),
+        ("RATE_LIMIT_USES", TOKEN.split(".")[1]),
+        ("PLANS_MARKET_CALENDAR", TOKEN.replace("MTIz", "OTk5")),
+        ("PLANS_TIMEZONE", URL_WITH_PASSWORD),
+        ("MODERATOR_ROLE", f"{TOKEN[:60]}{'x' * 50}"),
+    ],
+)
+def test_a_settings_error_never_repeats_part_of_the_token_or_a_password(
+    name: str, value: str
+) -> None:
+    """A bad value holding part of the token, a token or a URL password is named, not echoed."""
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(
+            {"DISCORD_TOKEN": TOKEN, "MODERATOR_ROLE": f"Mods {TOKEN}", name: value},
+            env_file=None,
+        )
+    assert list(caught.value.problems) == [name]
+    assert leaked(str(caught.value)) == []
+    assert "(got" not in str(caught.value)
+
+
+def test_an_invalid_token_is_not_echoed_in_part_by_other_variables() -> None:
+    """Even a DISCORD_TOKEN that fails to parse is what other messages must not repeat."""
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"DISCORD_TOKEN": f"Bot {TOKEN}", "LOG_LEVEL": TOKEN[:20]}, env_file=None)
+    assert set(caught.value.problems) == {"DISCORD_TOKEN", "LOG_LEVEL"}
+    assert leaked(str(caught.value)) == []
+
+
+def test_a_harmless_bad_value_is_still_shown() -> None:
+    """Concealing is for secrets: a typo comes back so a person can spot it."""
+    with pytest.raises(SettingsError, match="got 'LOUD'"):
+        Settings.from_env({"DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, env_file=None)

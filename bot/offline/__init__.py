@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"python -m bot --offline: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    setup_logging(args.log_level)
+    setup_logging(args.log_level, secrets=settings.secrets())
     try:
         return asyncio.run(_run(args, settings))
     except KeyboardInterrupt:

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from . import envconfig
 from .envconfig import check_integer, check_number
+from .redact import mask_url_credentials
 
 #: The seed's keywords and ours, with the rule each value must pass.
 _RULES: Final[Mapping[str, Callable[[object], object]]] = {
@@ -80,7 +81,8 @@ def _non_negative(value: object) -> float:
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
+    """The rejected value as the message repeats it: short, a URL's password masked."""
+    text = mask_url_credentials(repr(value))
     return text if len(text) <= envconfig.MAX_SHOWN_CHARS else text[:37] + "..."
 
 

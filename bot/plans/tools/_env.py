@@ -6,10 +6,11 @@ read the environment themselves, with the same parsers (`bot.plans.envconfig`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from .. import envconfig
+from ..redact import MIN_FRAGMENT_CHARS, contains_secret, looks_like_token, mask_url_credentials
 
 DEFAULT_API_URL: Final = envconfig.DEFAULT_API_URL
 #: Display names of the deployed service's coaches; `COACHES=id=Name,...` overrides them.
@@ -20,9 +21,22 @@ class ToolConfigError(ValueError):
     """An environment variable for the shared client is invalid; the message names each one."""
 
 
-def _conceal(name: str, raw: str) -> bool:
-    """The URL may carry a password (`https://user:pass@host`), and the answer goes to an LLM."""
-    return name == envconfig.API_URL.name
+def _concealer(environ: Mapping[str, str]) -> Callable[[str, str], bool]:
+    """Which rejected values not to repeat, since the answer goes to an LLM: the API URL
+    (it may carry a password), any URL with credentials, anything shaped like a token,
+    and anything holding part of the bot's `DISCORD_TOKEN` if the environment has one."""
+    token = (environ.get("DISCORD_TOKEN") or "").strip()
+    secrets = (token,) if len(token) >= MIN_FRAGMENT_CHARS else ()
+
+    def conceal(name: str, raw: str) -> bool:
+        return (
+            name == envconfig.API_URL.name
+            or mask_url_credentials(raw) != raw
+            or looks_like_token(raw)
+            or contains_secret(raw, secrets)
+        )
+
+    return conceal
 
 
 def read_env(
@@ -33,7 +47,7 @@ def read_env(
     Empty values count as unset, as in the bot's `.env`. Variables whose
     keyword the caller overrides are not read, so they cannot fail.
     """
-    reader = envconfig.EnvReader(environ, conceal=_conceal)
+    reader = envconfig.EnvReader(environ, conceal=_concealer(environ))
     options: dict[str, Any] = {envconfig.API_URL.keyword: DEFAULT_API_URL}
     names = dict(COACH_NAMES)
     for variable in envconfig.CLIENT_VARIABLES:

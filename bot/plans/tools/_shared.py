@@ -10,6 +10,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from ..redact import mask_url_credentials
 from ..sync import SyncCoachPlanClient
 from ._env import COACH_NAMES, ToolConfigError, read_env
 
@@ -51,7 +52,10 @@ def get_shared() -> Shared:
             options, names = read_env(os.environ)
             shared = Shared(SyncCoachPlanClient(**options), names)
             _install(shared)
-            log.info("coach plan tools: shared client for %s", options["api_base_url"])
+            log.info(
+                "coach plan tools: shared client for %s",
+                mask_url_credentials(options["api_base_url"]),
+            )
         return shared
 
 
