@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.plans.server import load_plans
+from bot.plans.server import load_plans, market_today, trading_days
 from bot.plans.server.runner import is_loopback
 
 from .conftest import plan_row
@@ -242,3 +242,161 @@ def test_busy_port_is_exit_1_without_traceback(tmp_path: Path) -> None:
 def test_only_loopback_hosts_skip_the_warning(host: str, loopback: bool) -> None:
     """Binding anything but loopback is an explicit choice the CLI warns about."""
     assert is_loopback(host) is loopback
+
+
+def _row_with(raw_plan: str) -> bytes:
+    """A row in the load format whose `plan` value is the raw JSON text given."""
+    return (
+        '[{"coach": "d", "date": "2024-11-08", "author": "a", "plan": ' + raw_plan + "}]"
+    ).encode()
+
+
+BAD_FILES: dict[str, bytes] = {
+    "deep-nesting": b"[" * 100_000 + b"]" * 100_000,
+    "deep-in-a-row": _row_with("[" * 100_000 + "]" * 100_000),
+    "huge-integer": b"[" + b"1" * 5000 + b"]",
+    "huge-integer-in-a-row": _row_with("9" * 5000),
+    "lone-surrogate": json.dumps([plan_row(plan="NVDA \ud800")]).encode(),
+    "lone-surrogate-in-a-key": b'[{"\\udc00": 1}]',
+    "not-utf8": b'[{"plan": "caf\xe9"}]',
+    "utf-16": "[]".encode("utf-16"),
+    "binary": bytes(range(256)) * 64,
+    "nul-bytes": b"\0" * 1024,
+    "empty": b"",
+    "nan": b"[NaN, Infinity]",
+    "too-large": b" " * (16 * 2**20 + 1),
+}
+
+
+def _assert_one_sentence(result: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    assert result.returncode == code, result.stderr[:2000]
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr[:2000]
+    assert lines[0].startswith("error: ")
+    assert len(lines[0]) < 400
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_load_of_any_bad_file_is_one_sentence_and_exit_2(tmp_path: Path, name: str) -> None:
+    """Deep nesting, huge numbers, unstorable or undecodable text, garbage: one line, exit 2."""
+    source = tmp_path / "plans.json"
+    source.write_bytes(BAD_FILES[name])
+    db = tmp_path / "plans.db"
+    _assert_one_sentence(_cli("load", source, "--db", db))
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("kind", ["directory", "missing", "newline-in-name"])
+def test_load_of_something_that_is_no_file_is_one_sentence(tmp_path: Path, kind: str) -> None:
+    """A directory, a missing file, or a name with a line break still gives one line."""
+    source = {
+        "directory": tmp_path,
+        "missing": tmp_path / "nope.json",
+        "newline-in-name": _write(tmp_path / "a\nb.json", [plan_row("q")]),
+    }[kind]
+    db = tmp_path / "plans.db"
+    _assert_one_sentence(_cli("load", source, "--db", db))
+    assert not db.exists()
+
+
+_FULL_DISK = """
+import sys
+from bot.plans.server.__main__ import main
+from bot.plans.server.db import PlanStore
+
+connect = PlanStore._connect
+
+def no_room(self, mode):
+    conn = connect(self, mode)
+    conn.execute("PRAGMA max_page_count = 1")  # never below its size: no page more
+    return conn
+
+PlanStore._connect = no_room
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_load_onto_a_full_disk_says_so_in_one_sentence(tmp_path: Path) -> None:
+    """ "database or disk is full", exit 1 (the database failed), not the rollback after it."""
+    db = tmp_path / "plans.db"
+    load_plans(db, [plan_row("d")])
+    rows = [plan_row(coach, plan="Levels. " * 2000) for coach in "isn"]
+    source = _write(tmp_path / "p.json", rows)
+    result = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, "load", str(source), "--db", str(db)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT_SECONDS,
+        check=False,
+    )
+    line = _assert_one_sentence(result, code=1)
+    assert line == f"error: database {db}: database or disk is full; nothing was written"
+    assert _plan_count(db) == 1
+
+
+def _dump(db: Path) -> list[list[tuple[Any, ...]]]:
+    with sqlite3.connect(db) as conn:
+        tables = [
+            conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+            for table in ("plans", "plan_edits")
+        ]
+    conn.close()
+    return tables
+
+
+def _real_plans(db: Path) -> list[list[tuple[Any, ...]]]:
+    """20 real plans with history in `db`, across the days a demo run today would fill."""
+    days = [f"{day:%Y-%m-%d}" for day in trading_days(market_today())]
+    rows = [
+        plan_row(coach, day, edits=[{"plan_text": "v1", "edited_by": "c", "edited_at": day}])
+        for coach in "disn"
+        for day in days
+    ]
+    load_plans(db, [{**row, "created_at": row["date"]} for row in rows])
+    return _dump(db)
+
+
+def test_demo_on_a_database_of_real_plans_is_refused(tmp_path: Path) -> None:
+    """`--demo --db real.db` writes nothing, says why in one line and exits 2."""
+    db = tmp_path / "real.db"
+    before = _real_plans(db)
+    line = _assert_one_sentence(_cli("--demo", "--port", "0", "--db", db))
+    assert "holds 20 plans the demo did not write" in line
+    assert _dump(db) == before
+
+
+def test_demo_without_db_uses_a_database_of_its_own(tmp_path: Path) -> None:
+    """`--demo` alone fills coach_plans_demo.db and leaves coach_plans.db as it was."""
+    before = _real_plans(tmp_path / "coach_plans.db")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    command = [sys.executable, "-m", "bot.plans.server", "--demo", "--port", "0"]
+    with subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
+        try:
+            line = _first_line(process)
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=PROCESS_TIMEOUT_SECONDS)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert f"(database {tmp_path / 'coach_plans_demo.db'})" in line
+    assert _plan_count(tmp_path / "coach_plans_demo.db") == 19
+    assert _dump(tmp_path / "coach_plans.db") == before
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--header-timeout", "0"], ["--body-timeout", "nan"], ["--max-connections", "0"]],
+)
+def test_slow_client_options_must_be_positive(tmp_path: Path, option: list[str]) -> None:
+    """A zero or meaningless bound is refused like any bad flag, before anything starts."""
+    result = _cli(*option, "--db", tmp_path / "plans.db")
+    assert result.returncode == 2
+    assert "must be a positive number" in result.stderr
+    assert not (tmp_path / "plans.db").exists()

@@ -1,8 +1,9 @@
 """The demo week: four coaches over five sessions minus one, edits, and served charts.
 
 Categories: the shape of the data as the API serves it, the charts behind the demo
-URLs, and `demo_chart_assets` matching those URLs exactly. The calendar is in
-test_sessions.py, the prose in test_demo_text.py, the stamps' zone in test_clock.py.
+URLs, `demo_chart_assets` matching those URLs exactly, and the demo never replacing
+real plans. The calendar is in test_sessions.py, the prose in test_demo_text.py, the
+stamps' zone in test_clock.py.
 """
 
 from __future__ import annotations
@@ -13,16 +14,21 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from bot.plans.server import (
     DEMO_CHART_NAMES,
     PNG_SIGNATURE,
+    ForeignPlansError,
     demo_chart_assets,
     demo_rows,
     fill_demo,
+    load_plans,
     serve,
     trading_days,
 )
+
+from .conftest import plan_row
 
 MONDAY = date(2024, 11, 11)  # Veterans Day: the bond market closes, the NYSE does not
 WEEK = ["2024-11-05", "2024-11-06", "2024-11-07", "2024-11-08", "2024-11-11"]
@@ -127,3 +133,58 @@ def test_fill_demo_twice_replaces_instead_of_duplicating(db_path: Path) -> None:
         (stale,) = conn.execute("SELECT COUNT(*) FROM charts WHERE url LIKE '%:1/%'").fetchone()
     conn.close()
     assert (plans, stale) == (19, 0)
+
+
+def real_week() -> list[dict[str, Any]]:
+    """20 plans a coach wrote: every coach on every day of the demo's week, some edited."""
+    return [
+        plan_row(
+            coach,
+            day,
+            plan=f"Real plan of {coach} on {day}.",
+            edits=[{"plan_text": "draft", "edited_by": "coach", "edited_at": f"{day}T09:00:00"}],
+        )
+        for coach in "disn"
+        for day in WEEK
+    ]
+
+
+def dump(db: Path) -> list[list[tuple[Any, ...]]]:
+    with sqlite3.connect(db) as conn:
+        tables = [
+            conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+            for table in ("plans", "charts", "plan_edits")
+        ]
+    conn.close()
+    return tables
+
+
+async def test_demo_refuses_a_database_of_real_plans(db_path: Path) -> None:
+    """20 real plans and their history survive a demo pointed at their database."""
+    load_plans(db_path, real_week())
+    before = dump(db_path)
+    with pytest.raises(ForeignPlansError) as caught:
+        async with serve(db_path, demo=True, demo_today=MONDAY, now=lambda: LATER):
+            pass
+    assert caught.value.count == 20
+    with pytest.raises(ForeignPlansError):
+        fill_demo(db_path, MONDAY, now=LATER)
+    assert dump(db_path) == before
+
+
+async def test_demo_refills_its_own_database(db_path: Path) -> None:
+    """A second demo run on the demo's own database replaces its plans, as before."""
+    for _ in range(2):
+        async with serve(db_path, demo=True, demo_today=MONDAY, now=lambda: LATER):
+            pass
+    assert len(dump(db_path)[0]) == 19
+
+
+def test_a_plan_loaded_into_the_demo_database_stops_the_next_demo(db_path: Path) -> None:
+    """Once a real plan is in, even one replacing a demo plan, the demo leaves it all alone."""
+    fill_demo(db_path, MONDAY, now=LATER)
+    load_plans(db_path, [plan_row("d", WEEK[-1], plan="Mine now.")])
+    before = dump(db_path)
+    with pytest.raises(ForeignPlansError, match="it holds 1 plan the demo did not write"):
+        fill_demo(db_path, MONDAY, now=LATER)
+    assert dump(db_path) == before

@@ -134,3 +134,62 @@ def test_documented_example_loads(db_path: Path) -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "reference-api.md").read_text("utf-8")
     example = doc.split("```json\n", 1)[1].split("```", 1)[0]
     assert load_plans(db_path, json.loads(example)) == 2
+
+
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+UNSTORABLE_ROWS: list[tuple[Any, str]] = [
+    (plan_row(plan="Entry 945\ud800"), "'plan' has a character that is not valid Unicode"),
+    (plan_row(author="\udfff"), "'author' has a character"),
+    (plan_row(channel="day-\ud83d"), "'channel' has a character"),
+    (plan_row(charts=["https://cdn.example.com/\ud800.png"]), "charts[0] has a character"),
+    (
+        plan_row(edits=[{"plan_text": "\ud800", "edited_by": "y", "edited_at": "2024-11-09"}]),
+        "edits[0]: 'plan_text' has a character",
+    ),
+]
+
+
+@pytest.mark.parametrize(("row", "reason"), UNSTORABLE_ROWS)
+def test_text_sqlite_cannot_store_is_a_row_error(db_path: Path, row: Any, reason: str) -> None:
+    """A lone surrogate ("\\ud800" in JSON) is refused by row and field, not by the insert."""
+    with pytest.raises(LoadError) as caught:
+        load_plans(db_path, [plan_row("n"), row])
+    assert caught.value.row == 2
+    assert reason in caught.value.reason
+    assert not db_path.exists()
+
+
+HOSTILE_VALUES: dict[str, Any] = {
+    "deep": _nested(100_000),
+    "deep-in-object": {"a": _nested(100_000)},
+    "huge-int": 10**5000,
+    "long-list": [0] * 1_000_000,
+}
+
+
+@pytest.mark.parametrize("key", ["coach", "date", "plan", "author", "charts", "created_at"])
+@pytest.mark.parametrize("kind", list(HOSTILE_VALUES))
+def test_a_hostile_value_is_named_in_a_short_message(db_path: Path, key: str, kind: str) -> None:
+    """Deep, huge or endless values give a short LoadError, never a RecursionError or a flood."""
+    row = plan_row()
+    row[key] = HOSTILE_VALUES[kind]
+    with pytest.raises(LoadError) as caught:
+        load_plans(db_path, [row])
+    assert caught.value.row == 1
+    assert len(str(caught.value)) < 300
+
+
+@pytest.mark.parametrize("key", ["coach", "date", "created_at"])
+def test_a_long_bad_string_is_cut_short_in_the_message(db_path: Path, key: str) -> None:
+    """A 10 MB string where a short one belongs is quoted by its first characters only."""
+    row = plan_row()
+    row[key] = "9" * 10_000_000
+    with pytest.raises(LoadError) as caught:
+        load_plans(db_path, [row])
+    assert len(str(caught.value)) < 300

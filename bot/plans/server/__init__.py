@@ -14,6 +14,7 @@ from .app import create_app as create_app
 from .charts import DEMO_CHART_NAMES as DEMO_CHART_NAMES
 from .charts import PNG_SIGNATURE as PNG_SIGNATURE
 from .charts import chart_png as chart_png
+from .db import ForeignPlansError as ForeignPlansError
 from .demo import demo_chart_assets as demo_chart_assets
 from .demo import demo_rows as demo_rows
 from .demo import fill_demo as fill_demo
@@ -23,15 +24,18 @@ from .loader import DEFAULT_COACHES as DEFAULT_COACHES
 from .loader import LoadError as LoadError
 from .loader import load_plans as load_plans
 from .runner import DEFAULT_DB_PATH as DEFAULT_DB_PATH
+from .runner import DEFAULT_DEMO_DB_PATH as DEFAULT_DEMO_DB_PATH
 from .runner import RunningServer as RunningServer
 from .runner import serve as serve
 
 __all__ = [
     "DEFAULT_COACHES",
     "DEFAULT_DB_PATH",
+    "DEFAULT_DEMO_DB_PATH",
     "DEFAULT_TIMEZONE",
     "DEMO_CHART_NAMES",
     "PNG_SIGNATURE",
+    "ForeignPlansError",
     "LoadError",
     "RunningServer",
     "chart_png",

@@ -67,6 +67,7 @@ def create_app(
     now: Callable[[], datetime] | None = None,
     timezone: str = DEFAULT_TIMEZONE,
     close_connections: bool = True,
+    read_only: bool = False,
 ) -> web.Application:
     """Build the app; the database file and schema are created when it starts.
 
@@ -75,11 +76,14 @@ def create_app(
     the machine's zone, so a server answers the same on a laptop, in CI and in a
     container. A `now` returning naive wall time replaces it: tests pin it.
     `close_connections=False` stands in for a proxy that keeps connections open.
+    `read_only` opens the database without ever writing it (the schema must exist);
+    a database that cannot be written is served read-only anyway (see `PlanStore`).
     """
     if not coaches:
         raise ValueError("at least one coach id is required")
     clock = wall_clock(server_zone(timezone)) if now is None else now
-    state = ServerState(PlanStore(db_path), tuple(coaches), clock, close_connections)
+    store = PlanStore(db_path, read_only=read_only)
+    state = ServerState(store, tuple(coaches), clock, close_connections)
     app = web.Application(middlewares=[_count_requests, _contract_errors])
     app[STATE] = state
     app.on_startup.append(_initialize)

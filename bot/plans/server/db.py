@@ -5,6 +5,12 @@ Every method is blocking and opens its own connection: the app calls them throug
 corrupted under a running server is noticed on the next call instead of being hidden
 by a connection that still holds the old inode. After `initialize` the file is opened
 with `mode=rw`, so a vanished database is an error rather than a new empty one.
+
+The API only reads, so a database the server cannot write (a read-only file,
+directory or filesystem) is still served: `initialize` falls back to `mode=ro`, or to
+`immutable=1` when SQLite cannot even set up its shared-memory file beside it. The
+demo marks the plans it writes (`demo_plans`), so it can refuse a database that
+holds plans it did not write rather than replace them.
 """
 
 from __future__ import annotations
@@ -13,14 +19,14 @@ import logging
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import final
 
-log = logging.getLogger(__name__)
+from ._sqlite import READ_ONLY_MODES, cannot_write, connect, snapshot, transaction
 
-BUSY_TIMEOUT_SECONDS = 10.0
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS plans (
@@ -46,6 +52,9 @@ CREATE TABLE IF NOT EXISTS plan_edits (
     plan_text TEXT NOT NULL,
     edited_by TEXT NOT NULL,
     edited_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS demo_plans (
+    plan_id INTEGER PRIMARY KEY REFERENCES plans (id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS charts_plan ON charts (plan_id, position);
 CREATE INDEX IF NOT EXISTS plan_edits_plan ON plan_edits (plan_id, edited_at);
@@ -103,27 +112,58 @@ class StoreStats:
     latest_plan: str | None
 
 
+class ForeignPlansError(ValueError):
+    """The demo was asked to write into a database holding plans it did not write.
+
+    Attributes:
+        path: the database file.
+        count: how many plans in it the demo did not write.
+    """
+
+    def __init__(self, path: Path, count: int) -> None:
+        self.path = path
+        self.count = count
+        super().__init__(
+            f"refusing to write demo plans into {path}: it holds {count} "
+            f"plan{'s' if count != 1 else ''} the demo did not write"
+        )
+
+
 @final
 class PlanStore:
-    """Plans keyed by (coach, date); a second process on the same file is safe (WAL)."""
+    """Plans keyed by (coach, date); a second process on the same file is safe (WAL).
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    `read_only` never writes: the schema must already be there, and writes fail.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
         # Resolved once so a later chdir cannot point the server at another file.
         self.path = Path(path).resolve()
+        self.read_only = read_only
+        self._mode = "ro" if read_only else "rw"
 
     def initialize(self) -> None:
-        """Create the file and schema; the only call allowed to create the file."""
-        with closing(self._connect(create=True)) as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
+        """Create the file and schema; the only call allowed to create the file.
+
+        An existing database this process cannot write is opened read-only instead,
+        with a warning, as long as it can be read.
+        """
+        if self.read_only:
+            self._open_read_only(None)
+            return
+        try:
+            with closing(self._connect("rwc")) as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                with transaction(conn):
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+        except sqlite3.Error as exc:
+            if not self.path.is_file() or not cannot_write(exc):
                 raise
+            self._open_read_only(exc)
+            self.read_only = True
+            log.warning("cannot write %s (%s): serving it read-only", self.path, exc)
         log.debug("database ready at %s", self.path)
 
     def plan(self, coach: str, day: str) -> StoredPlan | None:
@@ -169,25 +209,33 @@ class PlanStore:
             (edits,) = conn.execute("SELECT COUNT(*) FROM plan_edits").fetchone()
         return StoreStats(int(plans), int(charts), int(edits), latest)
 
-    def replace_plans(self, plans: Sequence[NewPlan]) -> int:
+    def foreign_plan_count(self) -> int:
+        """How many plans the demo did not write; 0 when there is no database yet."""
+        if not self.path.exists():
+            return 0
+        with self._reading() as conn:
+            return _foreign_plans(conn)
+
+    def replace_plans(self, plans: Sequence[NewPlan], *, demo: bool = False) -> int:
         """Write all plans in one transaction, replacing any plan for the same coach and day.
 
         One transaction is what makes a rejected load file leave the database untouched.
+        With `demo`, the plans are marked as the demo's, and `ForeignPlansError` is
+        raised, with nothing written, if the database holds any plan not so marked.
         """
-        with closing(self._connect(create=False)) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for plan in plans:
-                    self._insert(conn, plan)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with closing(self._connect(self._mode)) as conn, transaction(conn):
+            foreign = _foreign_plans(conn) if demo else 0
+            if foreign:
+                raise ForeignPlansError(self.path, foreign)
+            for plan in plans:
+                plan_id = self._insert(conn, plan)
+                if demo:
+                    conn.execute("INSERT INTO demo_plans (plan_id) VALUES (?)", (plan_id,))
         log.info("wrote %d plans to %s", len(plans), self.path)
         return len(plans)
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, plan: NewPlan) -> None:
+    def _insert(conn: sqlite3.Connection, plan: NewPlan) -> int:
         conn.execute("DELETE FROM plans WHERE coach = ? AND date = ?", (plan.coach, plan.date))
         cursor = conn.execute(
             "INSERT INTO plans (coach, date, plan_text, author, channel, created_at, edited_at)"
@@ -211,6 +259,8 @@ class PlanStore:
             "INSERT INTO plan_edits (plan_id, plan_text, edited_by, edited_at) VALUES (?, ?, ?, ?)",
             [(plan_id, e.plan_text, e.edited_by, e.edited_at) for e in plan.edits],
         )
+        assert plan_id is not None  # an INSERT into a rowid table always sets it
+        return plan_id
 
     @staticmethod
     def _stored(conn: sqlite3.Connection, row: tuple[object, ...]) -> StoredPlan:
@@ -229,25 +279,32 @@ class PlanStore:
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction, so a plan and its charts come from the same snapshot."""
-        with closing(self._connect(create=False)) as conn:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                # Read-only, so rolling back just ends the snapshot; an error here must
-                # not hide the one that brought us here.
-                with suppress(sqlite3.Error):
-                    conn.rollback()
+        with closing(self._connect(self._mode)) as conn, snapshot(conn):
+            yield conn
 
-    def _connect(self, *, create: bool) -> sqlite3.Connection:
-        uri = f"{self.path.as_uri()}?mode={'rwc' if create else 'rw'}"
-        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes the
-        # lock up front and waits out the busy timeout instead of failing on upgrade.
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-        try:
-            conn.execute("PRAGMA foreign_keys=ON")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+    def _open_read_only(self, cause: sqlite3.Error | None) -> None:
+        """Settle on the first of `READ_ONLY_MODES` that reads the plans; else raise."""
+        for mode in READ_ONLY_MODES:
+            try:
+                with closing(self._connect(mode)) as conn:
+                    conn.execute("SELECT COUNT(*) FROM plans").fetchone()
+            except sqlite3.Error as exc:
+                cause = cause or exc
+                continue
+            self._mode = mode
+            return
+        assert cause is not None
+        raise cause
+
+    def _connect(self, mode: str) -> sqlite3.Connection:
+        return connect(self.path, mode)
+
+
+def _foreign_plans(conn: sqlite3.Connection) -> int:
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    if "plans" not in tables:
+        return 0
+    if "demo_plans" not in tables:  # a database from before the demo marked its plans
+        return int(conn.execute("SELECT COUNT(*) FROM plans").fetchone()[0])
+    query = "SELECT COUNT(*) FROM plans WHERE id NOT IN (SELECT plan_id FROM demo_plans)"
+    return int(conn.execute(query).fetchone()[0])

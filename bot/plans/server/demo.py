@@ -90,14 +90,17 @@ def fill_demo(
 ) -> int:
     """Write the demo week, replacing plans for the same coach and day; returns the count.
 
-    `today` defaults to the New York date of `now` (the server's naive wall time in
-    `timezone`, default the clock). Blocking: use `asyncio.to_thread` from a loop.
+    Only into a new database or one holding nothing but demo plans: the demo never
+    replaces real plans and their history. Anything else raises `ForeignPlansError`
+    and writes nothing. `today` defaults to the New York date of `now` (the server's
+    naive wall time in `timezone`, default the clock). Blocking: use
+    `asyncio.to_thread` from a loop.
     """
     rows = demo_rows(base_url, today, now=now, timezone=timezone)
     plans = validate_rows(rows, timezone=timezone)
     store = PlanStore(db_path)
     store.initialize()
-    return store.replace_plans(plans)
+    return store.replace_plans(plans, demo=True)
 
 
 def demo_chart_assets(

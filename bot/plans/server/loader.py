@@ -3,7 +3,9 @@
 Every row is checked first and written in one transaction afterwards, so a bad row in
 the middle of a file leaves the database as it was. Errors name the row (counted from
 1, as a person reading the file counts) and the field, because the person fixing the
-file needs both.
+file needs both. Whatever a row holds, the answer is a `LoadError`: text SQLite cannot
+store (a lone surrogate such as "\ud800") is refused here, and rejected values are
+shown cut short, so a huge or deeply nested value cannot blow up the message.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from datetime import date, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from ..envconfig import DEFAULT_COACH_NAMES
 from ._clock import DEFAULT_TIMEZONE, server_zone, wall_clock
 from .db import NewEdit, NewPlan, PlanStore
 
-DEFAULT_COACHES: Final[tuple[str, ...]] = tuple(DEFAULT_COACH_NAMES)
+# The deployed service's coaches (contract: "Coaches and dates"). The server keeps its
+# own copy rather than importing the client's, so it stays a package of its own.
+DEFAULT_COACHES: Final[tuple[str, ...]] = ("d", "i", "s", "n")
+# How much of a rejected value an error message shows.
+SHOWN_CHARS: Final = 60
 
-_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PLAN_KEYS: Final = frozenset(
     {"coach", "date", "plan", "charts", "author", "created_at", "edited_at", "channel", "edits"}
 )
@@ -72,8 +77,8 @@ def validate_rows(
     for number, raw in enumerate(rows, start=1):
         try:
             plan = _plan(raw, coaches, created_default)
-        except ValueError as exc:
-            raise LoadError(number, str(exc)) from None
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise LoadError(number, str(exc) or type(exc).__name__) from None
         key = (plan.coach, plan.date)
         if key in seen:
             raise LoadError(
@@ -86,7 +91,7 @@ def validate_rows(
 
 def load_plans(
     db_path: str | os.PathLike[str],
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, Any]] | object,
     *,
     coaches: Sequence[str] = DEFAULT_COACHES,
     timezone: str = DEFAULT_TIMEZONE,
@@ -108,13 +113,15 @@ def _plan(raw: object, coaches: Sequence[str], created_default: str) -> NewPlan:
         raise ValueError(f"expected an object, got {_kind(raw)}")
     unknown = sorted(str(key) for key in raw if key not in _PLAN_KEYS)
     if unknown:
-        raise ValueError(f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_PLAN_KEYS))})")
+        raise ValueError(
+            f"unknown key {_shown(unknown[0])} (allowed: {', '.join(sorted(_PLAN_KEYS))})"
+        )
     for key in _REQUIRED_KEYS:
         if key not in raw:
             raise ValueError(f"missing required key {key!r}")
     coach = raw["coach"]
-    if coach not in coaches:
-        raise ValueError(f"'coach' must be one of {', '.join(coaches)}, got {coach!r}")
+    if not isinstance(coach, str) or coach not in coaches:
+        raise ValueError(f"'coach' must be one of {', '.join(coaches)}, got {_shown(coach)}")
     day = _day(raw["date"])
     text = _text(raw, "plan")
     author = _text(raw, "author")
@@ -152,7 +159,7 @@ def _edits(raw: object, created_at: str) -> list[NewEdit]:
             raise ValueError(f"{where} must be an object, got {_kind(item)}")
         unknown = sorted(str(key) for key in item if key not in _EDIT_KEYS)
         if unknown:
-            raise ValueError(f"{where}: unknown key {unknown[0]!r}")
+            raise ValueError(f"{where}: unknown key {_shown(unknown[0])}")
         try:
             edited_at = _timestamp(item, "edited_at", optional=False)
             edit = NewEdit(
@@ -170,11 +177,11 @@ def _edits(raw: object, created_at: str) -> list[NewEdit]:
 
 def _day(raw: object) -> str:
     if not isinstance(raw, str) or not _DATE_RE.fullmatch(raw):
-        raise ValueError(f"'date' must be a YYYY-MM-DD string, got {raw!r}")
+        raise ValueError(f"'date' must be a YYYY-MM-DD string, got {_shown(raw)}")
     try:
         date.fromisoformat(raw)
     except ValueError:
-        raise ValueError(f"'date' is not a calendar date: {raw!r}") from None
+        raise ValueError(f"'date' is not a calendar date: {_shown(raw)}") from None
     return raw
 
 
@@ -189,12 +196,13 @@ def _timestamp(raw: Mapping[str, Any], key: str, *, optional: bool) -> str | Non
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{key!r} is not an ISO timestamp: {value!r}") from None
+        raise ValueError(f"{key!r} is not an ISO timestamp: {_shown(value)}") from None
     if parsed.tzinfo is not None:
         # The contract's timestamps are naive wall time in the server's zone; guessing a
         # conversion would silently shift plans across days.
         raise ValueError(
-            f"{key!r} must be naive time in the server's zone, without a UTC offset: {value!r}"
+            f"{key!r} must be naive time in the server's zone, without a UTC offset: "
+            f"{_shown(value)}"
         )
     return parsed.isoformat(timespec="microseconds")
 
@@ -202,8 +210,8 @@ def _timestamp(raw: Mapping[str, Any], key: str, *, optional: bool) -> str | Non
 def _text(raw: Mapping[str, Any], key: str) -> str:
     value = raw.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{key!r} must be a non-empty string, got {value!r:.60}")
-    return value
+        raise ValueError(f"{key!r} must be a non-empty string, got {_shown(value)}")
+    return _storable(repr(key), value)
 
 
 def _optional_text(raw: Mapping[str, Any], key: str) -> str | None:
@@ -212,6 +220,21 @@ def _optional_text(raw: Mapping[str, Any], key: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{key!r} must be a string or null, got {_kind(value)}")
+    return _storable(repr(key), value)
+
+
+def _storable(where: str, value: str) -> str:
+    """`value`, if it is text SQLite can store: UTF-8 has no encoding for lone surrogates.
+
+    JSON's "\ud800" escape decodes to one, and only the insert would notice.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"{where} has a character that is not valid Unicode text "
+            f"({value[exc.start]!r} at position {exc.start})"
+        ) from None
     return value
 
 
@@ -223,8 +246,24 @@ def _charts(raw: object) -> tuple[str, ...]:
     for index, url in enumerate(raw):
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"charts[{index}] must be an http(s) URL, got {url!r:.60}")
+            raise ValueError(f"charts[{index}] must be an http(s) URL, got {_shown(url)}")
+        _storable(f"charts[{index}]", url)
     return tuple(raw)
+
+
+def _shown(value: object) -> str:
+    """A rejected value for a message: a string cut to `SHOWN_CHARS`, anything else its kind.
+
+    Never the repr of a whole list or object, which may be huge or nested too deep to print.
+    """
+    if isinstance(value, str):
+        shown = repr(value[:SHOWN_CHARS])
+        return shown if len(value) <= SHOWN_CHARS else f"{shown}..."
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int | float) and abs(value) < 1e18:  # a huge int has no repr
+        return repr(value)
+    return _kind(value)
 
 
 def _kind(value: object) -> str:
