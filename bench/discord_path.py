@@ -66,6 +66,7 @@ async def measure(url: str, calls: int) -> dict[str, Any]:
     import simcord
 
     from bot.app import create_bot
+    from bot.offline.world import closing_connector
     from bot.settings import Settings
     from cogs import render
 
@@ -78,11 +79,10 @@ async def measure(url: str, calls: int) -> dict[str, Any]:
 
     environ = {
         "PLANS_API_URL": url,
-        "PLANS_FORCE_CLOSE": "true",
         "RATE_LIMIT_USES": "1000",
         "LOG_LEVEL": "ERROR",
     }
-    bot = create_bot(Settings.from_env(environ, env_file=None))
+    bot = create_bot(Settings.from_env(environ, env_file=None), connector_factory=closing_connector)
     out: dict[str, Any] = {"hit": [], "miss": [], "stats": [], "split": []}
     async with simcord.run(bot, settle_timeout=SETTLE_TIMEOUT_SECONDS, check_errors=False) as env:
         try:
@@ -90,7 +90,7 @@ async def measure(url: str, calls: int) -> dict[str, Any]:
             channel = guild.create_text_channel("plans")
             member = guild.add_member(env.create_user("bench"))
             client = bot.plans
-            assert client is not None, "the cog did not create the plan client"
+            assert client is not None, "setup_hook did not create the plan client"
             # The client's share: a hit is answered by peek_fresh (no I/O), a miss by
             # fetch_coach_plan; both count as "client".
             client.fetch_coach_plan = timers.wrap_async(  # type: ignore[method-assign]

@@ -3,7 +3,7 @@
 Floors: an `@alru_cache` function hit (what async-lru itself costs), a raw
 aiohttp GET + json on one keep-alive session (what a miss cannot beat), and
 the seed-style blocking client for the sync facade. Every client here keeps
-connections alive (`force_close=False`) against the keep-alive bench upstream.
+connections alive (the default connector) against the keep-alive bench upstream.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ async def _async_hits(url: str, sizes: Sizes) -> list[Row]:
 
     ours: list[list[float]] = []
     floor: list[list[float]] = []
-    async with CoachPlanClient(url, force_close=False) as client:
+    async with CoachPlanClient(url) as client:
         await client.fetch_coach_plan("d", HIT_DAY)
         await floor_fetch("d", HIT_DAY)
         await _time_async(client.fetch_coach_plan, 2000)  # warm-up
@@ -142,7 +142,7 @@ class _LoopThread:
 def figure_2(sizes: Sizes) -> list[Row]:
     samples: dict[str, list[list[float]]] = {"ours": [], "seed": [], "hop": []}
     with UpstreamProcess() as up:
-        facade = SyncCoachPlanClient(up.url, force_close=False)
+        facade = SyncCoachPlanClient(up.url)
         baseline = SeedClient(up.url)
         hop = _LoopThread()
         calls: dict[str, SyncFetch] = {
@@ -182,7 +182,7 @@ async def _misses(url: str, sizes: Sizes) -> list[Row]:
     plan_url = f"{url}/api/coach-plans/"
     samples: dict[str, list[list[float]]] = {}
     async with (
-        CoachPlanClient(url, force_close=False) as client,
+        CoachPlanClient(url) as client,
         aiohttp.ClientSession() as session,
     ):
 
@@ -271,7 +271,7 @@ async def _loop_throughput(url: str, sizes: Sizes) -> Row:
 
     ours: list[float] = []
     floor: list[float] = []
-    async with CoachPlanClient(url, force_close=False) as client:
+    async with CoachPlanClient(url) as client:
         for coach in COACHES:
             await client.fetch_coach_plan(coach, HIT_DAY)
             await floor_fetch(coach, HIT_DAY)
@@ -309,7 +309,7 @@ def figure_7(sizes: Sizes) -> list[Row]:
         rows = [asyncio.run(_loop_throughput(up.url, sizes))]
         ours: list[float] = []
         seed: list[float] = []
-        with SyncCoachPlanClient(up.url, force_close=False) as facade:
+        with SyncCoachPlanClient(up.url) as facade:
             baseline = SeedClient(up.url)
             for coach in COACHES:
                 facade.fetch_coach_plan(coach, HIT_DAY)

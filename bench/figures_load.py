@@ -45,7 +45,7 @@ async def _coalescing(url: str, sizes: Sizes, delay_ms: float) -> list[Row]:
     singles: dict[str, list[float]] = {"ours": [], "raw": []}
     upstream: list[float] = []
     async with (
-        CoachPlanClient(url, force_close=False) as client,
+        CoachPlanClient(url) as client,
         aiohttp.ClientSession() as session,
     ):
         plan_url = f"{url}/api/coach-plans/"
@@ -124,8 +124,8 @@ async def _fan_out(url: str, sizes: Sizes) -> tuple[list[float], list[float], li
     unbounded: list[float] = []
     seed: list[float] = []
     async with (
-        CoachPlanClient(url, force_close=False, max_concurrency=FAN_OUT_LIMIT) as bounded,
-        CoachPlanClient(url, force_close=False, max_concurrency=keys) as free,
+        CoachPlanClient(url, max_concurrency=FAN_OUT_LIMIT) as bounded,
+        CoachPlanClient(url, max_concurrency=keys) as free,
     ):
         baseline = SeedClient(url)
 
@@ -174,9 +174,7 @@ def figure_5(sizes: Sizes) -> list[Row]:
 
 # -- figure 6 ----------------------------------------------------------------------------
 def _down_client(url: str, sizes: Sizes) -> CoachPlanClient:
-    return CoachPlanClient(
-        url, force_close=False, timeout=sizes.down_timeout_seconds, breaker_cooldown_seconds=3600
-    )
+    return CoachPlanClient(url, timeout=sizes.down_timeout_seconds, breaker_cooldown_seconds=3600)
 
 
 async def _ours_down(url: str, sizes: Sizes) -> tuple[float, list[float]]:

@@ -64,7 +64,7 @@ async def measure(url: str, keys: int, *, floor: bool) -> dict[str, Any]:
                     return await resp.json()
 
             return {"checkpoints": await _drive(raw, keys)}
-    async with CoachPlanClient(url, force_close=False, max_cache_size=MAX_CACHE_SIZE) as client:
+    async with CoachPlanClient(url, max_cache_size=MAX_CACHE_SIZE) as client:
         checkpoints = await _drive(client.fetch_coach_plan, keys)
         metrics = client.get_metrics()
         windows = {name: len(w) for name, w in client.stats.latency_ms.items()}

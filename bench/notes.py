@@ -44,7 +44,7 @@ spread (min–max over rounds). A row without a target is reported for context.
 in its own process on 127.0.0.1, keeping connections alive and answering any
 coach and day with a contract-shaped plan after `--delay-ms`. Both sides of
 every ratio talk to the same server process. The reference server
-(`python -m bot.plans.server`) closes every connection and reads SQLite, so it
+(`python -m bot.reference_api`) closes every connection and reads SQLite, so it
 would measure a TCP handshake and a database instead of the client.
 
 **The baseline.** `bench/seed_client.py`, the seed report's design rebuilt as
@@ -52,7 +52,7 @@ it describes it: a `requests.Session`, an `OrderedDict` LRU with a TTL, linear
 sleeps (1 s, 2 s) between its 3 attempts, calls made one after another. It is
 kept in `bench/` and never shipped.
 
-Clients use `force_close=False` (keep-alive), library logging defaults (no
+Clients keep connections alive (the default connector), library logging defaults (no
 handlers configured, so the client's DEBUG/INFO lines are skipped on both sides)
 and otherwise their defaults.
 """

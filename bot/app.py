@@ -1,8 +1,10 @@
 """The bot, built by one factory: `create_bot(settings)`.
 
 `python -m bot`, the tests (in SimCord) and the offline mode all build it here,
-so they run the same code: `setup_hook` loads the cogs, then registers the
-slash commands (see `CoachPlansBot.sync_commands` for the policy).
+so they run the same code. The bot owns the plan client: `setup_hook` builds it
+(inside the running loop) from the settings' `ClientConfig`, then loads the
+cogs, which receive it, and registers the slash commands (see
+`CoachPlansBot.sync_commands` for the policy); `close()` closes it last.
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Unpack, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.plans import CoachPlanClient
+from bot.plans import ClientArgs, ClientConfig, CoachPlanClient
+from bot.plans.config import split_args
 from bot.settings import Settings
-from cogs.coach_plans import answer_privately, new_error_id
 from cogs.render import error_text
+from cogs.replies import answer_privately, new_error_id
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +66,15 @@ class PlansCommandTree(app_commands.CommandTree["CoachPlansBot"]):
 
 
 class CoachPlansBot(commands.Bot):
-    """The Discord bot; `plans` is the shared plan client while the cog is loaded."""
+    """The Discord bot; `plans` is its plan client from `setup_hook` until `close()`."""
 
     def __init__(
-        self, settings: Settings, *, sync: bool = False, plan_client_options: Mapping[str, Any]
+        self,
+        settings: Settings,
+        *,
+        sync: bool = False,
+        config: ClientConfig,
+        client_seams: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -77,14 +85,32 @@ class CoachPlansBot(commands.Bot):
         )
         self.settings = settings
         self.force_sync = sync
-        self.plan_client_options: dict[str, Any] = dict(plan_client_options)
-        #: Set by the coach plans cog in `cog_load`; other in-process code shares it.
+        self.client_config = config
+        self._client_seams: ClientArgs = cast(ClientArgs, dict(client_seams or {}))
+        #: The plan client, shared by the cogs and any other in-process code.
         self.plans: CoachPlanClient | None = None
 
     async def setup_hook(self) -> None:
+        # Made here, inside the running loop, which the client's session belongs to.
+        self.plans = CoachPlanClient(config=self.client_config, **self._client_seams)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
+
+    async def close(self) -> None:
+        """Unload the cogs and disconnect, then close the plan client."""
+        try:
+            await super().close()
+        finally:
+            client, self.plans = self.plans, None
+            if client is not None:
+                await client.close()
+
+    def require_plans(self) -> CoachPlanClient:
+        """The plan client, for extensions loaded by `setup_hook` (after it exists)."""
+        if self.plans is None:
+            raise RuntimeError("the plan client exists only between setup_hook and close")
+        return self.plans
 
     async def on_ready(self) -> None:
         assert self.user is not None
@@ -153,18 +179,16 @@ def create_bot(
     settings: Settings,
     *,
     sync: bool = False,
-    force_close: bool | None = None,
-    client_options: Mapping[str, Any] | None = None,
+    config: ClientConfig | None = None,
+    **client_args: Unpack[ClientArgs],
 ) -> CoachPlansBot:
     """The bot for `settings`.
 
-    `sync` forces a global command sync. `force_close` (default: the
-    setting) closes each API connection after use: under SimCord an idle
-    keep-alive timer would stall every action. `client_options` go to
-    `CoachPlanClient` last (e.g. `session=` or `connector_factory=`).
+    `sync` forces a global command sync. The plan client is configured by
+    `settings.client_config()` (or `config`), with `client_args` applied: more
+    configuration (`connector_factory=`, which the offline mode and the tests
+    use to close each connection after use) or runtime seams (`now=`,
+    `session=`).
     """
-    options = settings.client_options()
-    if force_close is not None:
-        options["force_close"] = force_close
-    options.update(client_options or {})
-    return CoachPlansBot(settings, sync=sync, plan_client_options=options)
+    client_config, seams = split_args(None, config or settings.client_config(), client_args)
+    return CoachPlansBot(settings, sync=sync, config=client_config, client_seams=seams)

@@ -26,11 +26,11 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final, final
+from typing import Final, final
 
 from dotenv import dotenv_values
 
-from bot.plans import envconfig
+from bot.plans import ClientConfig, envconfig
 from bot.plans.envconfig import EnvReader, integer, number
 from bot.plans.redact import (
     MIN_FRAGMENT_CHARS,
@@ -52,8 +52,6 @@ REPLY_MARGIN_SECONDS: Final = 0.75
 _TOKEN_SHAPE: Final = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
 #: Shown instead of a value that holds the token (or part of it) or looks like a token.
 HIDDEN: Final = "[hidden: holds a token or part of one]"
-_TRUE: Final = frozenset({"1", "true", "yes", "on"})
-_FALSE: Final = frozenset({"0", "false", "no", "off"})
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -134,7 +132,6 @@ class Settings:
     moderator_role: str | None = None
     rate_limit_uses: int = 5
     rate_limit_seconds: float = 30.0
-    force_close: bool = False
     log_level: str = "INFO"
 
     # -- reading -------------------------------------------------------------------
@@ -183,7 +180,6 @@ class Settings:
             rate_limit_seconds=reader.get(
                 "RATE_LIMIT_SECONDS", d.rate_limit_seconds, number(above=0, at_most=86_400)
             ),
-            force_close=reader.get("PLANS_FORCE_CLOSE", d.force_close, _boolean),
             log_level=reader.get("LOG_LEVEL", d.log_level, _log_level),
         )
         # The reader's problems say what each variable expects; our sentences say "expected".
@@ -217,21 +213,20 @@ class Settings:
     def coach_names(self) -> dict[str, str]:
         return {coach.id: coach.name for coach in self.coaches}
 
-    def client_options(self) -> dict[str, Any]:
-        """Keyword arguments for `CoachPlanClient`: these settings in the client's terms."""
-        return {
-            "api_base_url": self.plans_api_url,
-            "cache_ttl_seconds": self.cache_ttl_seconds,
-            "max_cache_size": self.cache_max_size,
-            "timeout": self.timeout_seconds,
-            "max_retries": self.max_retries,
-            "timezone": self.timezone,
-            "api_timezone": self.api_timezone,
-            "market_calendar": self.market_calendar,
-            "coaches": tuple(coach.id for coach in self.coaches),
-            "deadline_seconds": self.fetch_deadline_seconds,
-            "force_close": self.force_close,
-        }
+    def client_config(self) -> ClientConfig:
+        """The plan client's configuration: these settings in the client's terms."""
+        return ClientConfig(
+            api_base_url=self.plans_api_url,
+            cache_ttl_seconds=self.cache_ttl_seconds,
+            max_cache_size=self.cache_max_size,
+            timeout=self.timeout_seconds,
+            max_retries=self.max_retries,
+            timezone=self.timezone,
+            api_timezone=self.api_timezone,
+            market_calendar=self.market_calendar,
+            coaches=tuple(coach.id for coach in self.coaches),
+            deadline_seconds=self.fetch_deadline_seconds,
+        )
 
     def secrets(self) -> tuple[str, ...]:
         """What logs must redact (`setup_logging(secrets=...)`): the token, if set."""
@@ -298,15 +293,6 @@ def _token(raw: str) -> Secret:
             "Portal's Bot page); the value is not shown here"
         )
     return Secret(raw)
-
-
-def _boolean(raw: str) -> bool:
-    lowered = raw.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ValueError("true or false")
 
 
 def _snowflake(raw: str) -> int:

@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
-import secrets
 import time
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -28,6 +27,7 @@ from bot.plans import CoachPlan, CoachPlanClient, InvalidInput, inputs
 from bot.plans.market import closed_today_note
 from cogs import options, render
 from cogs.ratelimit import RateLimiter
+from cogs.replies import NO_MENTIONS, answer_privately, new_error_id
 
 if TYPE_CHECKING:
     from bot.app import CoachPlansBot
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS: Final = discord.AllowedMentions.none()
-ERROR_ID_BYTES: Final = 4
 LOGGED_OPTION_CHARS: Final = 60
 
 
@@ -55,28 +53,6 @@ class _Call:
     outcome: str = "ok"
 
 
-def new_error_id() -> str:
-    """A short id a user can quote and an operator can grep for."""
-    return secrets.token_hex(ERROR_ID_BYTES)
-
-
-async def answer_privately(interaction: discord.Interaction[Any], text: str) -> None:
-    """Answer with an ephemeral `text` however far the interaction got; never raises.
-
-    After a public `defer()` Discord shows the first followup in place of
-    "thinking…", visible to all; the text carries nothing private.
-    """
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(
-                text, ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
-    except Exception:
-        log.warning("could not answer interaction %s", interaction.id, exc_info=True)
-
-
 def describe_plan(plan: CoachPlan) -> str:
     """The outcome word for the log line."""
     if plan.stale:
@@ -87,32 +63,14 @@ def describe_plan(plan: CoachPlan) -> str:
 
 
 class CoachPlans(commands.Cog, name="Coach plans"):
-    """The coach-plan commands; owns the bot's `CoachPlanClient` while loaded."""
+    """The coach-plan commands, on the bot's `CoachPlanClient` (the bot owns and closes it)."""
 
-    def __init__(self, bot: CoachPlansBot) -> None:
+    def __init__(self, bot: CoachPlansBot, client: CoachPlanClient) -> None:
         self.bot = bot
+        self.client = client
         self.settings = bot.settings
         self.names = bot.settings.coach_names
         self.limiter = RateLimiter(bot.settings.rate_limit_uses, bot.settings.rate_limit_seconds)
-        self._client: CoachPlanClient | None = None
-
-    @property
-    def client(self) -> CoachPlanClient:
-        if self._client is None:
-            raise RuntimeError("the coach plans cog is not loaded")
-        return self._client
-
-    async def cog_load(self) -> None:
-        # Made here, inside the running loop: the client's cache binds to one loop.
-        self._client = CoachPlanClient(**self.bot.plan_client_options)
-        self.bot.plans = self._client
-
-    async def cog_unload(self) -> None:
-        client, self._client = self._client, None
-        if self.bot.plans is client:
-            self.bot.plans = None
-        if client is not None:
-            await client.close()
 
     # -- commands ------------------------------------------------------------------
     @app_commands.command(name="plan")
@@ -316,4 +274,4 @@ def _options(interaction: discord.Interaction[Any]) -> str:
 
 
 async def setup(bot: CoachPlansBot) -> None:
-    await bot.add_cog(CoachPlans(bot))
+    await bot.add_cog(CoachPlans(bot, bot.require_plans()))

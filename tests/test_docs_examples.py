@@ -1,6 +1,6 @@
 """docs/agents.md stays true: every ```python block runs against the reference server.
 
-The server is the documented command (`python -m bot.plans.server --demo`) in a
+The server is the documented command (`python -m bot.reference_api --demo`) in a
 subprocess on a free loopback port; its first stdout line names the URL, which
 the examples read from PLANS_API_URL as an agent's environment would give it.
 Waiting is bounded polling for that line, never a sleep.
@@ -43,7 +43,7 @@ def reference_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The reference server with demo data, started as the doc says, on a free port."""
     workdir = tmp_path_factory.mktemp("agents-doc")
     with (workdir / "server.log").open("w") as log_file:
-        command = [sys.executable, "-m", "bot.plans.server", "--demo", "--port", "0"]
+        command = [sys.executable, "-m", "bot.reference_api", "--demo", "--port", "0"]
         proc = subprocess.Popen(
             [*command, "--db", str(workdir / "plans.db")],
             cwd=REPO_ROOT,

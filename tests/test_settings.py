@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.plans import envconfig
+from bot.plans import ClientConfig, envconfig
 from bot.plans.tools._env import ToolConfigError, read_env
 from bot.settings import Coach, Secret, Settings, SettingsError
 
@@ -44,7 +44,7 @@ def test_defaults_match_the_issue() -> None:
     assert s.coach_names == {"d": "Day Trading", "i": "Intraday", "s": "Swing", "n": "News/Events"}
     assert (s.rate_limit_uses, s.rate_limit_seconds) == (5, 30)
     assert s.dev_guild_id is None and s.moderator_role is None
-    assert s.force_close is False and s.log_level == "INFO"
+    assert s.log_level == "INFO"
 
 
 def test_every_variable_is_read() -> None:
@@ -65,7 +65,6 @@ def test_every_variable_is_read() -> None:
             "MODERATOR_ROLE": "Plan Keepers",
             "RATE_LIMIT_USES": "3",
             "RATE_LIMIT_SECONDS": "10",
-            "PLANS_FORCE_CLOSE": "yes",
             "LOG_LEVEL": "debug",
         },
         env_file=None,
@@ -73,8 +72,8 @@ def test_every_variable_is_read() -> None:
     assert s.discord_token == Secret(TOKEN)
     assert s.coaches == (Coach("d", "Day"), Coach("x", "Crypto Desk"))
     assert s.dev_guild_id == 123456789012345678
-    assert s.log_level == "DEBUG" and s.force_close is True
-    assert s.client_options() == {
+    assert s.log_level == "DEBUG"
+    assert dataclasses.asdict(s.client_config()) == dataclasses.asdict(ClientConfig()) | {
         "api_base_url": "https://plans.example.com/base",
         "cache_ttl_seconds": 120.0,
         "max_cache_size": 7,
@@ -85,7 +84,6 @@ def test_every_variable_is_read() -> None:
         "market_calendar": "NYSE",
         "coaches": ("d", "x"),
         "deadline_seconds": 5 - 0.75,
-        "force_close": True,
     }
 
 
@@ -128,7 +126,6 @@ INVALID = [
     ("MODERATOR_ROLE", "x" * 101, "at most 100"),
     ("RATE_LIMIT_USES", "0", "from 1 to 1000"),
     ("RATE_LIMIT_SECONDS", "-5", "above 0"),
-    ("PLANS_FORCE_CLOSE", "maybe", "true or false"),
     ("LOG_LEVEL", "LOUD", "DEBUG, INFO"),
 ]
 
@@ -159,9 +156,12 @@ def test_the_bot_and_the_agent_tools_read_the_plan_variables_alike() -> None:
         "COACHES": " d = Day ,x=Crypto Desk",
     }
     settings = Settings.from_env(environ, env_file=None)
-    options, names = read_env(environ)
-    assert set(options) == {variable.keyword for variable in envconfig.CLIENT_VARIABLES}
-    assert options.items() <= settings.client_options().items()
+    config, names = read_env(environ)
+    # The agents' config is the bot's, but for the bot's own reply deadline.
+    assert config == settings.client_config().replace(deadline_seconds=config.deadline_seconds)
+    for variable in envconfig.CLIENT_VARIABLES:  # each one read (NYSE is the only calendar)
+        if variable is not envconfig.MARKET_CALENDAR:
+            assert getattr(config, variable.keyword) != getattr(ClientConfig(), variable.keyword)
     assert names == settings.coach_names == {"d": "Day", "x": "Crypto Desk"}
 
 

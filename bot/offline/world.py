@@ -24,19 +24,21 @@ import dataclasses
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import discord
 import simcord
 from simcord import SetupError
 
 from bot.app import CoachPlansBot, create_bot
+from bot.offline._simcord import serialize_page_actions, start_clock_at
 from bot.offline.commandline import CommandCall
-from bot.plans.server import demo_chart_assets, serve
+from bot.reference_api import demo_chart_assets, serve
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -128,13 +130,15 @@ class OfflineWorld:
             log.info("reference API with demo plans on %s", api_url)
         self.api_url = api_url
         self.settings = dataclasses.replace(
-            self._base_settings, discord_token=None, plans_api_url=api_url, force_close=True
+            self._base_settings, discord_token=None, plans_api_url=api_url
         )
-        self.bot: CoachPlansBot = create_bot(self.settings, client_options={"now": self.now})
+        self.bot: CoachPlansBot = create_bot(
+            self.settings, now=self.now, connector_factory=closing_connector
+        )
         self._env = env = simcord.Env(
             self.bot, settle_timeout=SETTLE_TIMEOUT_SECONDS, check_errors=False
         )
-        _start_clock_at(env, self.started_at)
+        start_clock_at(env, self.started_at)
         await env.start()
         # Unwound last-in first-out: close the bot (cog_unload closes the client),
         # shut the world down, then leave its clock.
@@ -242,7 +246,7 @@ class OfflineWorld:
             timezone=self.settings.timezone,
             port=port,
         ) as preview:
-            _serialize_page_actions(preview, self.lock, self.catch_up_with_wall_clock)
+            serialize_page_actions(preview, self.lock, self.catch_up_with_wall_clock)
             self.preview = preview
             try:
                 yield preview
@@ -250,36 +254,10 @@ class OfflineWorld:
                 self.preview = None
 
 
-def _serialize_page_actions(
-    preview: Any, lock: asyncio.Lock, before: Callable[[], Awaitable[None]] | None = None
-) -> None:
-    """Make page actions queue behind console commands instead of colliding.
-
-    SimCord allows one operation per world; a page action arriving during a
-    console command is refused and leaves the page needing a reload. Wrapping
-    Preview's action entry point (private, pinned by simcord<3.3) in our lock
-    makes the page wait its turn instead.
-    """
-    original: Callable[[Any, Mapping[str, Any]], Awaitable[Any]] = preview._action
-
-    async def action_in_turn(context_id: Any, body: Mapping[str, Any]) -> Any:
-        async with lock:
-            if before is not None:
-                await before()
-            return await original(context_id, body)
-
-    preview._action = action_in_turn
-
-
-def _start_clock_at(env: Any, start: dt.datetime) -> None:
-    """SimCord's clock starts at `start` rather than its 2026-01-01 epoch.
-
-    SimCord has no public way to set its epoch (a private attribute, as in
-    `_serialize_page_actions`), and the client and demo API read this clock:
-    without it, the world would think it is New Year's Day. Failing loudly
-    (AttributeError) beats a wrong day.
-    """
-    env.backend.clock._epoch = start
+def closing_connector() -> aiohttp.BaseConnector:
+    """A connector that closes each API connection after use: SimCord waits on every
+    pending timer, an idle keep-alive one included."""
+    return aiohttp.TCPConnector(force_close=True)
 
 
 def _setup_problem(message: str, call: CommandCall) -> str:

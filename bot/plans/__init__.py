@@ -3,8 +3,10 @@
 Free of Discord: agents import this package without discord.py being loaded.
 """
 
-from .client import DEFAULT_COACHES as DEFAULT_COACHES
 from .client import CoachPlanClient as CoachPlanClient
+from .config import DEFAULT_COACHES as DEFAULT_COACHES
+from .config import ClientArgs as ClientArgs
+from .config import ClientConfig as ClientConfig
 from .models import BadResponse as BadResponse
 from .models import CoachPlan as CoachPlan
 from .models import ErrorCategory as ErrorCategory
@@ -18,6 +20,8 @@ from .sync import SyncCoachPlanClient as SyncCoachPlanClient
 __all__ = (
     "DEFAULT_COACHES",
     "BadResponse",
+    "ClientArgs",
+    "ClientConfig",
     "CoachPlan",
     "CoachPlanClient",
     "ErrorCategory",

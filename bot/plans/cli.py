@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from . import envconfig
 from .client import CoachPlanClient
+from .config import ClientArgs, ClientConfig
 from .inputs import DATE_HELP, parse_coach
 from .models import InvalidInput
 from .tools import _text
@@ -58,11 +59,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(
-    args: argparse.Namespace, options: dict[str, Any], names: dict[str, str]
+    args: argparse.Namespace,
+    config: ClientConfig,
+    names: dict[str, str],
+    now: Callable[[], dt.datetime] | None,
 ) -> tuple[int, Any, str]:
-    async with CoachPlanClient(
-        **options, timeout=args.timeout, deadline_seconds=args.deadline, max_retries=2
-    ) as client:
+    config = config.replace(timeout=args.timeout, deadline_seconds=args.deadline, max_retries=2)
+    seams: ClientArgs = {} if now is None else {"now": now}
+    async with CoachPlanClient(config=config, **seams) as client:
         if args.command == "plan":
             cid = parse_coach(args.coach, names)
             day = client.normalize_date(args.date)
@@ -95,16 +99,17 @@ def main(argv: Sequence[str] | None = None, *, now: Callable[[], dt.datetime] | 
     )
     overridden = frozenset({"api_base_url"} if args.api else ())
     try:
-        options, names = read_env(os.environ, overridden)
+        config, names = read_env(os.environ, overridden)
+        if args.api:
+            config = config.replace(api_base_url=args.api)
     except ToolConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.api:
-        options["api_base_url"] = args.api
-    if now is not None:
-        options["now"] = now
+    except ValueError as exc:
+        print(f"error: --api must be {str(exc).partition(' must be ')[2] or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
-        code, data, text = asyncio.run(_run(args, options, names))
+        code, data, text = asyncio.run(_run(args, config, names, now))
     except (InvalidInput, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -53,6 +53,30 @@ class ClientStats:
             "fallbacks": self.fallbacks,
         }
 
+    def report(
+        self,
+        *,
+        api: dict[str, Any],
+        cache: dict[str, Any],
+        breaker: dict[str, Any],
+        refreshes_in_flight: int,
+        extra_hits: int,
+    ) -> dict[str, Any]:
+        """`get_metrics()`: our counters with the sections other components report."""
+        return {
+            "requests": self.requests_snapshot(extra_hits=extra_hits),
+            "api": api,
+            "cache": cache,
+            "breaker": breaker,
+            "refresh": {
+                "background_refreshes": self.background_refreshes,
+                "failures": self.refresh_failures,
+                "in_progress": refreshes_in_flight,
+            },
+            "deadline_exceeded": self.deadline_exceeded,
+            "latency_ms": self.latency_snapshot(),
+        }
+
     def observe(self, endpoint: str, ms: float) -> None:
         window = self.latency_ms.get(endpoint)
         if window is None:

@@ -21,9 +21,10 @@ import threading
 import weakref
 from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any, Self, TypeVar, final
+from typing import Any, Self, TypeVar, Unpack, final
 
 from .client import CoachPlanClient
+from .config import ClientArgs, ClientConfig
 from .models import CoachPlan
 
 T = TypeVar("T")
@@ -33,8 +34,14 @@ T = TypeVar("T")
 class SyncCoachPlanClient:
     """Blocking facade over CoachPlanClient; takes exactly the same arguments."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._client = CoachPlanClient(*args, **kwargs)
+    def __init__(
+        self,
+        api_base_url: str | None = None,
+        *,
+        config: ClientConfig | None = None,
+        **args: Unpack[ClientArgs],
+    ) -> None:
+        self._client = CoachPlanClient(api_base_url, config=config, **args)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="coach-plan-client", daemon=True

@@ -13,12 +13,13 @@ import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, Final, final
 
 import aiohttp
 
 from .breaker import CircuitBreaker
+from .config import ConnectorFactory, Sleep
 from .metrics import ClientStats
 from .models import BadResponse, ErrorCategory, PlanUnavailable, Rejected
 from .retry import (
@@ -35,9 +36,6 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 _SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 READ_CHUNK_BYTES: Final = 64 * 1024
 USER_AGENT: Final = "coach-plans-client/0.1 (+aiohttp)"
-
-Sleep = Callable[[float], Awaitable[None]]
-ConnectorFactory = Callable[[], aiohttp.BaseConnector]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -84,7 +82,6 @@ class Upstream:
         max_body_bytes: int = MAX_BODY_BYTES,
         session: aiohttp.ClientSession | None = None,
         connector_factory: ConnectorFactory | None = None,
-        force_close: bool = False,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
@@ -101,7 +98,6 @@ class Upstream:
         self._session = session
         self._owns_session = session is None
         self._connector_factory = connector_factory
-        self._force_close = force_close
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._sleep = sleep
         self._clock = clock
@@ -131,9 +127,7 @@ class Upstream:
             raise RuntimeError("this CoachPlanClient is closed")
         if self._session is None:
             connector = (
-                self._connector_factory()
-                if self._connector_factory
-                else aiohttp.TCPConnector(force_close=self._force_close)
+                self._connector_factory() if self._connector_factory else aiohttp.TCPConnector()
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,

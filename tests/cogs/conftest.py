@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import discord
@@ -24,7 +24,8 @@ import pytest
 import simcord
 
 from bot.app import CoachPlansBot, create_bot
-from bot.plans import CoachPlanClient
+from bot.offline.world import closing_connector
+from bot.plans import ClientArgs, CoachPlanClient
 from bot.settings import Settings
 from tests.contract_server import ContractServer
 
@@ -98,18 +99,19 @@ async def make_world(plan_server: ContractServer) -> AsyncIterator[MakeWorld]:
         *,
         sync: bool = False,
         dev_guild: bool = False,
-        client_options: Mapping[str, Any] | None = None,
+        client_args: ClientArgs | None = None,
         now: dt.datetime = NOW,
         **overrides: str,
     ) -> World:
         assert not worlds, "one SimCord env per test"
-        environ = {"PLANS_API_URL": plan_server.url, "PLANS_FORCE_CLOSE": "true"}
+        environ = {"PLANS_API_URL": plan_server.url}
         if dev_guild:
             environ["DEV_GUILD_ID"] = str(DEV_GUILD_ID)
         environ.update(overrides)
         settings = Settings.from_env(environ, env_file=None)
-        options = {"now": lambda: now, **(client_options or {})}
-        bot = create_bot(settings, sync=sync, client_options=options)
+        # Each API connection closed after use: SimCord waits on keep-alive timers too.
+        args: ClientArgs = {"now": lambda: now, "connector_factory": closing_connector}
+        bot = create_bot(settings, sync=sync, **(args | (client_args or {})))
         env = simcord.Env(
             bot, settle_timeout=settings.reply_deadline_seconds + SETTLE_MARGIN_SECONDS
         )

@@ -6,6 +6,8 @@ It lives beside the cog tests because it drives the same SimCord world.
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import time
 
 import aiohttp
@@ -14,6 +16,7 @@ import pytest
 from discord import app_commands
 
 from bot.app import command_signatures, create_bot, intents, invite_url
+from bot.offline.world import closing_connector
 from bot.plans import CoachPlanClient
 from bot.plans.market import market_calendar
 from bot.settings import Settings
@@ -101,33 +104,48 @@ def test_invite_url_asks_for_both_scopes_and_the_documented_permissions() -> Non
     assert "permissions=19456" in url
 
 
-async def test_cog_shares_one_client_on_the_bot_and_closes_it_on_unload(world: World) -> None:
-    """Other in-process code reaches the same client (and cache) through `bot.plans`."""
+async def test_the_bot_owns_the_client_and_the_cog_receives_it(world: World) -> None:
+    """One client on `bot.plans`, handed to the cog; only the bot's close() closes it."""
     cog = world.bot.get_cog("Coach plans")
     client = world.client
     assert getattr(cog, "client", None) is client
 
     await world.bot.remove_cog("Coach plans")
+    assert world.bot.plans is client and client.peek_fresh("d") is None  # still open
 
+    await world.bot.close()
     assert world.bot.plans is None
     with pytest.raises(RuntimeError, match="closed"):
         await client.fetch_coach_plan("d")
 
 
-def test_force_close_comes_from_settings_or_the_factory() -> None:
-    """Tests and the offline mode close each connection; a real run may keep it alive."""
-    assert create_bot(Settings()).plan_client_options["force_close"] is False
-    assert create_bot(Settings(), force_close=True).plan_client_options["force_close"] is True
-    on = Settings(force_close=True)
-    assert create_bot(on).plan_client_options["force_close"] is True
-    assert create_bot(on, force_close=False).plan_client_options["force_close"] is False
+def test_the_client_config_comes_from_settings_and_the_factory() -> None:
+    """Settings build the ClientConfig; the factory's arguments add to it, typed."""
+    bot = create_bot(Settings(cache_ttl_seconds=42.0))
+    assert bot.client_config == Settings(cache_ttl_seconds=42.0).client_config()
+    assert bot.client_config.cache_ttl_seconds == 42.0 and bot.plans is None
+    factory = closing_connector
+    other = create_bot(Settings(), connector_factory=factory, max_concurrency=3)
+    assert other.client_config.connector_factory is factory
+    assert other.client_config.max_concurrency == 3
+    with pytest.raises(ValueError, match="max_concurrency must be"):
+        create_bot(Settings(), max_concurrency=0)
+
+
+def test_the_app_module_imports_no_extension() -> None:
+    """load_extension runs the cog's module; bot.app importing it too would run it twice."""
+    code = "import sys, bot.app; print(sorted(m for m in sys.modules if m.startswith('cogs.')))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+    assert "cogs.coach_plans" not in out, out
 
 
 async def test_an_external_session_is_used_and_left_open(make_world: MakeWorld) -> None:
     """Whoever creates the session closes it: the bot closing leaves ours open."""
     connector = aiohttp.TCPConnector(force_close=True)
     async with aiohttp.ClientSession(connector=connector) as session:
-        world = await make_world(client_options={"session": session})
+        world = await make_world(client_args={"session": session})
         world.server.add_plan("d", world.today)
 
         await world.alice.slash(world.channel, "plan", coach="d")
@@ -185,10 +203,10 @@ async def test_hanging_api_answers_within_the_reply_deadline(plan_server: Contra
     settings = Settings.from_env(
         {"PLANS_API_URL": plan_server.url, "REPLY_DEADLINE_SECONDS": "0.5"}, env_file=None
     )
-    bot = create_bot(settings, force_close=True)
+    bot = create_bot(settings, connector_factory=closing_connector)
     plan_server.fail("hang", endpoint="plan")
 
-    async with CoachPlanClient(**bot.plan_client_options) as client:
+    async with CoachPlanClient(config=bot.client_config) as client:
         started = time.perf_counter()
         plan = await client.fetch_coach_plan("d", deadline=settings.fetch_deadline_seconds)
         elapsed = time.perf_counter() - started

@@ -50,7 +50,7 @@ def test_page_shows_the_plan_run_from_the_console(tmp_path: Path) -> None:
     Pinned to a Sunday (`--now`): the page shows Friday's half-day plan under the
     "markets are closed today" note, whatever day the test runs.
     """
-    from bot.plans.server.demo import demo_rows
+    from bot.reference_api.demo import demo_rows
 
     proc = start_session("--now", SUNDAY.isoformat())
     try:

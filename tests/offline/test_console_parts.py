@@ -11,9 +11,9 @@ import discord
 import pytest
 from discord import app_commands
 
+from bot.offline._simcord import serialize_page_actions
 from bot.offline.commandline import CommandLineError, parse_command
 from bot.offline.terminal import readable_timestamps, render_reply
-from bot.offline.world import _serialize_page_actions
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -102,7 +102,7 @@ async def test_page_actions_wait_for_the_console() -> None:
 
     preview = FakePreview()
     lock = asyncio.Lock()
-    _serialize_page_actions(preview, lock)
+    serialize_page_actions(preview, lock)
     async with lock:  # a console command in progress
         page = asyncio.ensure_future(preview._action("ctx", {}))
         await asyncio.sleep(0.01)

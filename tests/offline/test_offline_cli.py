@@ -38,7 +38,7 @@ def offline(
 
 def demo_plan_text(coach: str, day: str, today: str = TUESDAY[:10]) -> str:
     """The demo's text for one coach and session, as the offline API serves it."""
-    from bot.plans.server.demo import demo_rows
+    from bot.reference_api.demo import demo_rows
 
     (text,) = [
         row["plan"]

@@ -1,7 +1,7 @@
 """The plan client against the REAL reference server: both sides agree on the contract.
 
 The other client tests use a scriptable fake (`tests/contract_server.py`); these
-run the client's basic behaviours against `bot.plans.server` over SQLite, so a
+run the client's basic behaviours against `bot.reference_api` over SQLite, so a
 drift between the client and the reference API (a key renamed, a quirk dropped)
 fails here. Categories: a plan round trip, the "no plan" quirk, /all, the
 cache (hits and coalescing, counted by the server itself), a 400, health, demo.
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from bot.plans import CoachPlanClient
-from bot.plans.server import RunningServer, load_plans, serve, trading_days
+from bot.reference_api import RunningServer, load_plans, serve, trading_days
 from tests.conftest import NOW
 
 SIGNED_CHART = "https://cdn.example.com/attachments/1/2/nvda-daily.png?ex=6730&is=672f&hm=ab12&"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import aiohttp
 import pytest
 
@@ -30,9 +32,12 @@ async def test_client_leaves_a_handed_session_open(plan_server: ContractServer) 
         assert not session.closed
 
 
-async def test_force_close_uses_a_connection_per_request(plan_server: ContractServer) -> None:
-    """force_close leaves no keep-alive connection (and so no keep-alive timer) behind."""
-    async with CoachPlanClient(plan_server.url, force_close=True) as client:
+async def test_a_connector_factory_makes_the_sessions_connector(
+    plan_server: ContractServer,
+) -> None:
+    """The configuration's connector_factory (the offline mode closes each connection)."""
+    factory = functools.partial(aiohttp.TCPConnector, force_close=True)
+    async with CoachPlanClient(plan_server.url, connector_factory=factory) as client:
         await client.fetch_coach_plan("d", TODAY)
         connector = client._upstream._session.connector  # type: ignore[union-attr]
         assert connector is not None and connector.force_close

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from .. import envconfig
+from ..config import ClientConfig
 from ..redact import MIN_FRAGMENT_CHARS, contains_secret, looks_like_token, mask_url_credentials
 
 DEFAULT_API_URL: Final = envconfig.DEFAULT_API_URL
@@ -41,8 +42,9 @@ def _concealer(environ: Mapping[str, str]) -> Callable[[str, str], bool]:
 
 def read_env(
     environ: Mapping[str, str], overridden: frozenset[str] = frozenset()
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Client keywords and coach names from `environ`; every bad variable in one error.
+) -> tuple[ClientConfig, dict[str, str]]:
+    """The client's configuration and coach names from `environ`; every bad variable in
+    one error.
 
     Empty values count as unset, as in the bot's `.env`. Variables whose
     keyword the caller overrides are not read, so they cannot fail.
@@ -65,4 +67,4 @@ def read_env(
             "Coach plan tools are misconfigured: "
             + " ".join(f"{name} must be {what}." for name, what in reader.problems.items())
         )
-    return options, names
+    return ClientConfig(**options), names

@@ -8,8 +8,9 @@ import logging
 import os
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Unpack
 
+from ..config import ClientArgs, ClientConfig
 from ..redact import mask_url_credentials
 from ..sync import SyncCoachPlanClient
 from ._env import COACH_NAMES, ToolConfigError, read_env
@@ -49,12 +50,12 @@ def get_shared() -> Shared:
     with _lock:
         shared = _shared
         if shared is None:
-            options, names = read_env(os.environ)
-            shared = Shared(SyncCoachPlanClient(**options), names)
+            config, names = read_env(os.environ)
+            shared = Shared(SyncCoachPlanClient(config=config), names)
             _install(shared)
             log.info(
                 "coach plan tools: shared client for %s",
-                mask_url_credentials(options["api_base_url"]),
+                mask_url_credentials(config.api_base_url),
             )
         return shared
 
@@ -81,16 +82,22 @@ def get_client() -> SyncCoachPlanClient:
 
 
 def configure(
-    *, coach_names: Mapping[str, str] | None = None, **options: Any
+    api_base_url: str | None = None,
+    *,
+    config: ClientConfig | None = None,
+    coach_names: Mapping[str, str] | None = None,
+    **args: Unpack[ClientArgs],
 ) -> SyncCoachPlanClient:
-    """Replace the shared client: the environment's settings overridden by `options`.
+    """Replace the shared client: the environment's settings overridden by the arguments.
 
-    `options` are CoachPlanClient keywords (`api_base_url`, `timeout`,
-    `coaches`, `now`, ...); `coach_names` maps ids to the names the text uses.
-    Calls still running on the old client may fail as it closes.
+    They are CoachPlanClient's (`api_base_url`, `config`, `timeout`, `coaches`,
+    `now`, ...); `coach_names` maps ids to the names the text uses. With
+    `config`, the environment's client variables are not read. Calls still
+    running on the old client may fail as it closes.
     """
-    env_options, env_names = read_env(os.environ, frozenset(options))
-    client = SyncCoachPlanClient(**(env_options | options))
+    overridden = frozenset(args) | ({"api_base_url"} if api_base_url else frozenset())
+    env_config, env_names = read_env(os.environ, overridden)
+    client = SyncCoachPlanClient(api_base_url, config=config or env_config, **args)
     given = coach_names or {}
     names = {
         cid: given.get(cid) or env_names.get(cid) or COACH_NAMES.get(cid, cid)

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot.plans.server [--demo]` serves, `... load FILE.json` loads.
+"""Command line: `python -m bot.reference_api [--demo]` serves, `... load FILE.json` loads.
 
 Exit codes: 0 done (including a stop by Ctrl-C or SIGTERM), 1 the server or the
 database failed, 2 the input was rejected (bad arguments, unreadable file, invalid
@@ -92,9 +92,9 @@ def _common(parser: argparse.ArgumentParser, db_help: str) -> argparse.ArgumentP
 
 def _serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.plans.server",
+        prog="python -m bot.reference_api",
         description="Serve the reference Coach Plan API.",
-        epilog="Load plans with: python -m bot.plans.server load FILE.json [--db FILE]",
+        epilog="Load plans with: python -m bot.reference_api load FILE.json [--db FILE]",
     )
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s)"
@@ -138,7 +138,7 @@ def _serve_parser() -> argparse.ArgumentParser:
 
 def _load_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.plans.server load",
+        prog="python -m bot.reference_api load",
         description="Load plans from a JSON file (all rows or none); see docs/reference-api.md.",
     )
     parser.add_argument("file", type=Path, help="JSON list of plan objects")

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.plans.server import RunningServer, load_plans, serve
+from bot.reference_api import RunningServer, load_plans, serve
 
 NOW = datetime(2024, 11, 11, 9, 30, 0, 123456)
 TODAY = "2024-11-11"

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.plans.server._logs import RepeatFilter, filtering, log_suppressed
+from bot.reference_api._logs import RepeatFilter, filtering, log_suppressed
 
-LOGGER = "tests.server.repeats"
+LOGGER = "tests.reference_api.repeats"
 
 
 class _Clock:

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.plans.server import LoadError, load_plans, serve
+from bot.reference_api import LoadError, load_plans, serve
 
 from .conftest import plan_row
 

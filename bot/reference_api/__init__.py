@@ -3,7 +3,7 @@
 It stands in for the deployed service in tests and in the offline mode, so it keeps
 every quirk of /work/shared/coach-plan-api.md. Its clock is wall time in its own
 configured zone (default America/New_York), never the machine's; its demo week is
-NYSE sessions. `python -m bot.plans.server` runs it on its own. See
+NYSE sessions. `python -m bot.reference_api` runs it on its own. See
 docs/reference-api.md.
 """
 

@@ -1,17 +1,19 @@
 """The reference server is a package of its own: it imports nothing from the client.
 
-It is due to move out of `bot.plans`; an import of the client (such as the coach list
+It lives beside `bot.plans`, not in it; an import of the client (such as the coach list
 from `envconfig`) would tie the two together again.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-SERVER = Path(__file__).resolve().parents[2] / "bot" / "plans" / "server"
+SERVER = Path(__file__).resolve().parents[2] / "bot" / "reference_api"
 
 
 def _imports(source: Path) -> list[str]:
@@ -30,3 +32,14 @@ def test_server_modules_import_nothing_from_the_client(source: Path) -> None:
     """Only the standard library, aiohttp, holidays and the server's own modules."""
     ours = [name for name in _imports(source) if name.startswith(("..", "bot", "cogs"))]
     assert ours == []
+
+
+def test_importing_the_server_loads_nothing_of_the_client() -> None:
+    """Fresh interpreter, `__main__` included: no `bot.plans`, `cogs` or discord.py."""
+    code = (
+        "import sys, bot.reference_api, bot.reference_api.__main__; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bot', 'cogs', 'discord')"
+        " and m != 'bot' and not m.startswith('bot.reference_api')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.plans.server import (
+from bot.reference_api import (
     DEMO_CHART_NAMES,
     PNG_SIGNATURE,
     ForeignPlansError,

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.plans.server import load_plans, serve
+from bot.reference_api import load_plans, serve
 
 from .conftest import NOW, TODAY, Reply, plan_row
 

@@ -18,9 +18,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.plans.server import load_plans, serve
-from bot.plans.server.db import PlanStore
-from bot.plans.server.loader import validate_rows
+from bot.reference_api import load_plans, serve
+from bot.reference_api.db import PlanStore
+from bot.reference_api.loader import validate_rows
 
 from .conftest import NOW, plan_row
 

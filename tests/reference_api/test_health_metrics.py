@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.plans.server import RunningServer, load_plans, serve
+from bot.reference_api import RunningServer, load_plans, serve
 
 from .conftest import NOW, plan_row
 

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.plans.server import trading_days
-from bot.plans.server._sessions import (
+from bot.reference_api import trading_days
+from bot.reference_api._sessions import (
     is_half_day,
     is_session,
     next_session,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from bot.plans.server import create_app, demo_rows, load_plans, serve
+from bot.reference_api import create_app, demo_rows, load_plans, serve
 
 from .conftest import NOW
 

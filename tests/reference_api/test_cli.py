@@ -1,4 +1,4 @@
-"""`python -m bot.plans.server`: exit codes of `load`, and a server that stops cleanly.
+"""`python -m bot.reference_api`: exit codes of `load`, and a server that stops cleanly.
 
 These run real processes, the only place where waiting is bounded polling: the
 server's first stdout line (its URL) and its exit after a signal.
@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.plans.server import load_plans, market_today, trading_days
-from bot.plans.server.runner import is_loopback
+from bot.reference_api import load_plans, market_today, trading_days
+from bot.reference_api.runner import is_loopback
 
 from .conftest import plan_row
 
@@ -37,7 +37,7 @@ MACHINE_ZONE = "Pacific/Kiritimati"  # UTC+14, as the process's TZ: the server m
 
 def _cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.plans.server", *map(str, args)],
+        [sys.executable, "-m", "bot.reference_api", *map(str, args)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -139,7 +139,7 @@ def test_unknown_timezone_is_one_line_and_exit_2(tmp_path: Path, command: list[s
     result = _cli(*args, "--timezone", "Nowhere/Else", "--db", db)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"python -m bot.plans.server{' load' if command else ''}: error: argument --timezone: "
+        f"python -m bot.reference_api{' load' if command else ''}: error: argument --timezone: "
         "unknown time zone 'Nowhere/Else'; expected an IANA name such as America/New_York"
     ]
     assert not db.exists()
@@ -164,7 +164,7 @@ def test_load_stamps_in_timezone_not_the_machine_zone(tmp_path: Path) -> None:
 @contextmanager
 def _server_process(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """A server process on a free port; yields its URL and stops it with SIGTERM."""
-    command = [sys.executable, "-m", "bot.plans.server", "--port", "0", *args]
+    command = [sys.executable, "-m", "bot.reference_api", "--port", "0", *args]
     with subprocess.Popen(
         command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     ) as process:
@@ -193,7 +193,7 @@ def test_served_timestamps_follow_timezone_not_the_machine_zone(tmp_path: Path) 
 def test_server_process_serves_and_stops_cleanly(tmp_path: Path, signum: signal.Signals) -> None:
     """The server answers, sees a load by another process, and exits 0 on a signal."""
     db = tmp_path / "plans.db"
-    command = [sys.executable, "-m", "bot.plans.server", "--db", str(db), "--port", "0", "--demo"]
+    command = [sys.executable, "-m", "bot.reference_api", "--db", str(db), "--port", "0", "--demo"]
     with subprocess.Popen(
         command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as process:
@@ -302,8 +302,8 @@ def test_load_of_something_that_is_no_file_is_one_sentence(tmp_path: Path, kind:
 
 _FULL_DISK = """
 import sys
-from bot.plans.server.__main__ import main
-from bot.plans.server.db import PlanStore
+from bot.reference_api.__main__ import main
+from bot.reference_api.db import PlanStore
 
 connect = PlanStore._connect
 
@@ -374,7 +374,7 @@ def test_demo_without_db_uses_a_database_of_its_own(tmp_path: Path) -> None:
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
     }
-    command = [sys.executable, "-m", "bot.plans.server", "--demo", "--port", "0"]
+    command = [sys.executable, "-m", "bot.reference_api", "--demo", "--port", "0"]
     with subprocess.Popen(
         command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     ) as process:

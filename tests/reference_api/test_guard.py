@@ -28,8 +28,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.plans.server import RunningServer, serve
-from bot.plans.server._guard import (
+from bot.reference_api import RunningServer, serve
+from bot.reference_api._guard import (
     CONNECTION_CEILING,
     default_max_connections,
     usable_max_connections,
@@ -55,7 +55,7 @@ class _Records(logging.Handler):
 def server_warnings() -> Iterator[_Records]:
     """Warnings and errors the server's loggers let through (after their filters)."""
     handler = _Records()
-    logger = logging.getLogger("bot.plans.server")
+    logger = logging.getLogger("bot.reference_api")
     logger.addHandler(handler)
     try:
         yield handler
@@ -205,7 +205,7 @@ def test_a_process_with_1024_files_survives_1100_slow_connections(tmp_path: Path
     _raise_fd_limit(2048)
     stderr_path = tmp_path / "stderr.log"
     db = str(tmp_path / "plans.db")
-    command = [sys.executable, "-m", "bot.plans.server", "--port", "0", "--db", db]
+    command = [sys.executable, "-m", "bot.reference_api", "--port", "0", "--db", db]
     held: list[socket.socket] = []
     with (
         stderr_path.open("w") as stderr,

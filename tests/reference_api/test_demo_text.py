@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.plans.server import demo_rows
-from bot.plans.server._sessions import is_half_day, next_session, previous_session
+from bot.reference_api import demo_rows
+from bot.reference_api._sessions import is_half_day, next_session, previous_session
 
 HALF_DAY = date(2026, 11, 27)
 LATER = datetime(2027, 1, 1, 12, 0)  # the server's clock, after every stamp used here

@@ -7,8 +7,8 @@ import zlib
 
 import pytest
 
-from bot.plans.server import DEMO_CHART_NAMES, PNG_SIGNATURE, chart_png
-from bot.plans.server.charts import encode_png
+from bot.reference_api import DEMO_CHART_NAMES, PNG_SIGNATURE, chart_png
+from bot.reference_api.charts import encode_png
 
 
 def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
