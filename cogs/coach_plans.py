@@ -229,7 +229,7 @@ class CoachPlans(commands.Cog, name="Coach plans"):
             await answer_privately(interaction, reply.message)
         except InvalidInput as exc:  # the client agreeing with our own checks
             call.outcome = "bad-input"
-            await answer_privately(interaction, render.cut(str(exc), render.CONTENT_LIMIT))
+            await answer_privately(interaction, options.bad_input_text(exc))
         except Exception:
             error_id = new_error_id()
             call.outcome = f"error {error_id}"

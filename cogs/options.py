@@ -37,6 +37,8 @@ def coach_choices(current: str, names: Mapping[str, str]) -> list[app_commands.C
 
     Unlike RoboDanny's lookups, empty input lists every coach: there are at
     most 25, so the list works like a choice menu filled from configuration.
+    Names are escaped like everywhere else they show, so a configured name
+    cannot format, link or mention.
     """
     wanted = current.strip().casefold()
     matches = [
@@ -46,7 +48,7 @@ def coach_choices(current: str, names: Mapping[str, str]) -> list[app_commands.C
     ]
     matches.sort(key=lambda match: match[0])  # stable: otherwise configuration order
     return [
-        app_commands.Choice(name=cut(f"{name} ({cid})", CHOICE_NAME_LIMIT), value=cid)
+        app_commands.Choice(name=plain(f"{name} ({cid})", CHOICE_NAME_LIMIT), value=cid)
         for _, cid, name in matches
     ][:CHOICE_LIMIT]
 

@@ -3,15 +3,20 @@
 Every Discord limit lives here, so a command can hand over whatever the API
 sent (a 10,000-character plan, a dozen charts, `@everyone`) and still get a
 message Discord accepts: long text is cut on a word boundary with a visible
-mark, chart URLs other than http(s) are dropped, and each embed stays under
-the 6000-character total. Nothing here does I/O or reads settings.
+mark (never inside open code), chart URLs other than http(s) are dropped, and
+each embed stays under the 6000-character total. Nothing here does I/O or
+reads settings.
+
+Text from the API, configuration or a user is untrusted. Names and labels go
+through `escape` (shown exactly as written); a plan keeps its markdown but
+goes through `plan_body`, so a masked link shows its real address. Neither
+can mention anyone, and the bot sends with `AllowedMentions.none()` as well.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -21,6 +26,13 @@ import discord
 from bot.plans import CoachPlan
 from bot.plans.market import MarketCalendar, closed_day_note
 from bot.plans.market import day_label as session_label
+from cogs.markdown import ELLIPSIS as ELLIPSIS
+from cogs.markdown import URL_LIMIT as URL_LIMIT
+from cogs.markdown import ZERO_WIDTH_SPACE as ZERO_WIDTH_SPACE
+from cogs.markdown import code_spans as code_spans
+from cogs.markdown import cut as cut
+from cogs.markdown import escape as escape
+from cogs.markdown import plan_body as plan_body
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_LIMIT: Final = 256
@@ -32,13 +44,11 @@ FOOTER_LIMIT: Final = 2048
 EMBED_TOTAL_LIMIT: Final = 6000
 EMBEDS_PER_MESSAGE_LIMIT: Final = 10
 CONTENT_LIMIT: Final = 2000
-URL_LIMIT: Final = 2048
 CHOICE_LIMIT: Final = 25
 
 #: Fields of links for the charts after the first, which is the embed's image.
 MAX_CHART_LINK_FIELDS: Final = 3
 CUT_MARK: Final = " … *(cut: the full plan is longer than Discord shows)*"
-ELLIPSIS: Final = "…"
 
 COLOUR_PLAN: Final = discord.Colour.green()
 COLOUR_NO_PLAN: Final = discord.Colour.light_grey()
@@ -46,30 +56,10 @@ COLOUR_STALE: Final = discord.Colour.orange()
 COLOUR_DOWN: Final = discord.Colour.red()
 COLOUR_STATS: Final = discord.Colour.blurple()
 
-_LAST_WORD: Final = re.compile(r"\s+\S*\Z")
-
-
-# -- text --------------------------------------------------------------------------
-def cut(text: str, limit: int, mark: str = ELLIPSIS) -> str:
-    """`text` if it fits, else its longest word-bounded prefix plus `mark`, within `limit`."""
-    if len(text) <= limit:
-        return text
-    room = limit - len(mark)
-    if room <= 0:
-        return mark[:limit]
-    head = text[:room]
-    if not text[room].isspace():
-        # Drop the partial last word, unless that would throw away half the room.
-        match = _LAST_WORD.search(head)
-        if match is not None and match.start() >= room // 2:
-            head = head[: match.start()]
-    return head.rstrip() + mark
-
 
 def plain(text: str, limit: int) -> str:
     """User or API text shown as-is: no markdown, no mentions, within `limit`."""
-    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
-    return cut(escaped, limit)
+    return cut(escape(text), limit)
 
 
 def day_label(day: dt.date, calendar: MarketCalendar | None = None) -> str:
@@ -148,23 +138,24 @@ def plan_embed(
     """One coach's session: the plan, who wrote it and when, charts, and where it came from.
 
     `note` is the session note the command adds when "today" is a closed day.
+    `coach_name` comes from configuration and is escaped wherever it shows.
     """
-    title = cut(f"{coach_name} · {day_label(plan.day, calendar)}", TITLE_LIMIT)
+    name = escape(coach_name)
+    title = cut(f"{name} · {day_label(plan.day, calendar)}", TITLE_LIMIT)
     footer = cut(source_line(plan, now), FOOTER_LIMIT)
     if plan.error is not None and not plan.stale:
         embed = discord.Embed(
             title=title,
-            description=cut(with_note(note, plan.plan), DESCRIPTION_LIMIT),
+            description=cut(with_note(note, plan_body(plan.plan)), DESCRIPTION_LIMIT),
             colour=COLOUR_DOWN,
         )
         return embed.set_footer(text=footer)
     if not plan.found:
         closed = closed_day_note(calendar, plan.day)
         text = (
-            f"{closed} {coach_name} posted no plan for that day."
+            f"{closed} {name} posted no plan for that day."
             if closed
-            else f"No plan yet: {coach_name} has not posted a plan for "
-            f"{day_label(plan.day, calendar)}."
+            else f"No plan yet: {name} has not posted a plan for {day_label(plan.day, calendar)}."
         )
         embed = discord.Embed(
             title=title,
@@ -192,7 +183,8 @@ def plan_embed(
     embed.set_footer(text=footer)
     head = with_note(note, "")
     room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(embed)) - len(head)
-    embed.description = head + cut(plan.plan or "(The plan has no text.)", room, CUT_MARK)
+    body = plan_body(plan.plan, keep=room) if plan.plan else "(The plan has no text.)"
+    embed.description = head + cut(body, room, CUT_MARK)
     return embed
 
 
@@ -260,7 +252,7 @@ def plans_embed(
         colour=COLOUR_DOWN if down == len(shown) else COLOUR_STALE if down else COLOUR_PLAN,
     )
     embed.set_footer(text=cut(_overall_source(shown, now), FOOTER_LIMIT))
-    field_names = [cut(names[cid], FIELD_NAME_LIMIT) for cid in order]
+    field_names = [plain(names[cid], FIELD_NAME_LIMIT) for cid in order]
     room = EMBED_TOTAL_LIMIT - len(embed) - sum(len(n) for n in field_names)
     budget = max(40, min(FIELD_VALUE_LIMIT, room // max(1, len(order))))
     for cid, name in zip(order, field_names, strict=True):
@@ -285,7 +277,8 @@ def _summary(plan: CoachPlan, budget: int) -> str:
         meta.append("*stale copy*")
     tail = cut(" · ".join(meta), max(0, budget // 2))
     text_room = budget - len(tail) - 1
-    text = cut(plan.plan or "(no text)", text_room) if text_room > 0 else ""
+    body = plan_body(plan.plan, keep=text_room) or "(no text)"
+    text = cut(body, text_room) if text_room > 0 else ""
     return "\n".join(part for part in (text, tail) if part) or cut("(no text)", budget)
 
 
@@ -362,10 +355,13 @@ def refusal_text() -> str:
 
 def cleared_text(count: int, coach_name: str | None, day: dt.date | None) -> str:
     scope = " and ".join(
-        part for part in (coach_name and f"coach {coach_name}", day and day.isoformat()) if part
+        part
+        for part in (coach_name and f"coach {escape(coach_name)}", day and day.isoformat())
+        if part
     )
     entries = "entry" if count == 1 else "entries"
-    return f"Dropped {count} cached {entries}" + (f" for {scope}." if scope else " (everything).")
+    text = f"Dropped {count} cached {entries}" + (f" for {scope}." if scope else " (everything).")
+    return cut(text, CONTENT_LIMIT)
 
 
 def error_text(error_id: str) -> str:
