@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import math
 import random
 import re
 import time
@@ -90,7 +91,7 @@ class Upstream:
             raise ValueError("timeout, max_concurrency and max_body_bytes must be positive")
         self.base_url = base_url.rstrip("/") + "/"
         self._timeout = timeout
-        self._client_timeout = aiohttp.ClientTimeout(total=timeout)
+        self._client_timeout = _timeout(timeout)
         self._policy = policy
         self._breaker = breaker
         self._stats = stats
@@ -258,7 +259,7 @@ class Upstream:
                 timeout = (
                     self._client_timeout
                     if budget == self._timeout
-                    else aiohttp.ClientTimeout(total=max(budget, 0.001))
+                    else _timeout(max(budget, 0.001))
                 )
                 async with self._get_session().get(
                     self.base_url + path, params=params, allow_redirects=False, timeout=timeout
@@ -313,6 +314,13 @@ class Upstream:
             if len(buf) > self._max_body:
                 raise BadResponse("the answer is larger than the limit", status=resp.status)
         return decode_json(buf, resp.status)
+
+
+def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    """A total timeout that ends when it says: aiohttp rounds timeouts of 5 s or more
+    up to the next whole second of the loop's clock unless `ceil_threshold` is raised,
+    which could end a 7.25 s budget at 8.2 s, past the bot's reply deadline."""
+    return aiohttp.ClientTimeout(total=seconds, ceil_threshold=math.inf)
 
 
 def decode_json(raw: bytes | bytearray, status: int | None = None) -> object:
