@@ -4,6 +4,11 @@ It runs a real aiohttp server on 127.0.0.1, port 0, so the client under test
 goes through real sockets. A test stores plans with `add_plan`, scripts
 faults with `fail` (they are used up in order, `times` each), and reads
 `hits` (requests per path) and `peak_in_flight` afterwards.
+
+Nothing here waits for real time to decide an outcome. A hang or a trickle
+that must time out the client jumps the event loop's clock (`clock_jump`), so
+the client's per-attempt timeout, an aiohttp timer on that clock, fires at
+once whatever the machine's speed (see `tests/loop_time.py`).
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from tests.loop_time import LoopClock
+
 FaultKind = Literal[
     "status",  # answer `status` (JSON body, or HTML with html=True), optional Retry-After
-    "hang",  # accept, never answer (until the server stops)
-    "trickle",  # send a valid body one byte every `interval` seconds
+    "hang",  # accept, never answer (until the server stops); see `clock_jump`
+    "trickle",  # send a valid body one byte every `interval` seconds; see `clock_jump`
     "delay",  # wait `seconds`, then answer normally
     "invalid_json",  # 200, application/json, not JSON
     "html",  # 200 with an HTML page
@@ -60,6 +67,9 @@ class Fault:
     size: int = 10 * 1024 * 1024
     encoding: str = "gzip"  # for "bomb": gzip or deflate
     chunked: bool = False  # for "bomb": no Content-Length, chunked transfer
+    #: For "hang" and "trickle": once stalled, move the loop's clock this many seconds on,
+    #: as if they passed while the client waited: a timeout shorter than that fires now.
+    clock_jump: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind == "bomb":  # compress now, not while a client's timeout runs
@@ -197,6 +207,7 @@ class ContractServer:
                 headers=headers,
             )
         if f.kind == "hang":
+            _jump(f)
             await self._stop.wait()
             return web.json_response(ok)
         if f.kind == "delay":
@@ -243,6 +254,7 @@ class ContractServer:
         resp.content_length = len(raw) if f.kind == "trickle" else len(raw) + 1000
         await resp.prepare(request)
         if f.kind == "trickle":
+            _jump(f)
             for i in range(len(raw)):
                 await resp.write(raw[i : i + 1])
                 await asyncio.sleep(f.interval)
@@ -320,6 +332,11 @@ class ContractServer:
             },
         }
         return await self._serve(request, "metrics", body)
+
+
+def _jump(f: Fault) -> None:
+    if f.clock_jump:
+        LoopClock.install().skip(f.clock_jump)
 
 
 @functools.cache

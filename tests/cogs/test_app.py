@@ -5,10 +5,10 @@ It lives beside the cog tests because it drives the same SimCord world.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import subprocess
 import sys
-import time
 
 import aiohttp
 import discord
@@ -23,6 +23,7 @@ from bot.settings import Settings
 from cogs import render
 from tests.cogs.conftest import DEV_GUILD_ID, MakeWorld, World
 from tests.contract_server import ContractServer
+from tests.loop_time import LoopClock, finished
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GAbCdE.s3cr3t-t0k3n_value_ABCDEFGHIJKLMNOPQRSTUV"
 
@@ -193,25 +194,37 @@ async def test_token_never_appears_in_the_logs_of_a_run(
         assert part not in caplog.text
 
 
-async def test_hanging_api_answers_within_the_reply_deadline(plan_server: ContractServer) -> None:
+@pytest.mark.parametrize("reply_deadline", ["4", "8"])  # 8: the default; past aiohttp's 5 s
+async def test_hanging_api_answers_within_the_reply_deadline(
+    plan_server: ContractServer, reply_deadline: str
+) -> None:
     """The client the cog builds, called as the cog calls it, gives up before the deadline.
 
     Not in SimCord: a socket that never answers stalls SimCord's settling (its
     virtual clock cannot move while real I/O is pending), so the deadline's
-    timer could never fire there. Here timers are real.
+    timer could never fire there. Here the client's clock and its timers are the
+    loop's, stopped: once the test has moved it by the reply deadline, the answer
+    must be there without any more time passing, however slow the machine. The
+    call starts 0.8 into a second, where rounding a timer up costs the most.
     """
     settings = Settings.from_env(
-        {"PLANS_API_URL": plan_server.url, "REPLY_DEADLINE_SECONDS": "0.5"}, env_file=None
+        {"PLANS_API_URL": plan_server.url, "REPLY_DEADLINE_SECONDS": reply_deadline},
+        env_file=None,
     )
     bot = create_bot(settings, connector_factory=closing_connector)
     plan_server.fail("hang", endpoint="plan")
+    clock = LoopClock.install()
 
-    async with CoachPlanClient(config=bot.client_config) as client:
-        started = time.perf_counter()
-        plan = await client.fetch_coach_plan("d", deadline=settings.fetch_deadline_seconds)
-        elapsed = time.perf_counter() - started
+    async with CoachPlanClient(config=bot.client_config, clock=clock, sleep=clock.sleep) as client:
+        with clock.frozen():
+            clock.skip((0.8 - clock()) % 1)
+            call = asyncio.ensure_future(
+                client.fetch_coach_plan("d", deadline=settings.fetch_deadline_seconds)
+            )
+            await plan_server.in_flight_at_least(1)
+            clock.skip(settings.reply_deadline_seconds)
+            plan = await finished(call)
 
-    assert elapsed < settings.reply_deadline_seconds
     assert plan.error == "timeout"
     embed = render.plan_embed(plan, "Day Trading", calendar=market_calendar())
     assert embed.description == render.cut(plan.plan, render.DESCRIPTION_LIMIT)

@@ -7,6 +7,11 @@ on the injected clock, and that the first call after the server recovers
 succeeds. `docs/reliability.md` is rendered from this table and compared by
 `test_reliability_doc_matches_the_matrix`, so the doc cannot drift; run
 `REGENERATE_DOCS=1 pytest tests/plans/test_fault_matrix.py` after changing a row.
+
+No row waits for real time, so none depends on the machine's speed: the client
+has its default 10 s per attempt, which a working answer never comes near, and
+a hang or a trickle times it out by jumping the event loop's clock past it
+(`clock_jump`) once the request has reached the server.
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
-from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.abc import AbstractResolver
+
+if TYPE_CHECKING:  # a TypedDict only since aiohttp 3.10; a plain dict before
+    from aiohttp.abc import ResolveResult
 
 from bot.plans import CoachPlanClient
 from tests.conftest import TODAY, FakeTime
@@ -30,7 +38,8 @@ from tests.contract_server import ContractServer, Fault
 
 Make = Callable[..., CoachPlanClient]
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
-TIMEOUT = 0.25  # seconds per attempt (real time: hangs and trickles cost this much)
+TIMEOUT = 10  # seconds per attempt, the default: only a stalled answer (clock jump) reaches it
+STALL = TIMEOUT + 1  # how far a hang or a trickle jumps the loop's clock
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,9 +58,9 @@ def _http_date(seconds_ahead: float) -> str:
 
 ROWS = [
     Row("connection refused", None, "fallback", "unavailable", 0, (1.5, 1.5)),
-    Row("accepts, never answers", lambda: Fault("hang", times=99), "fallback", "timeout", 3, (1.5, 1.5)),
+    Row("accepts, never answers", lambda: Fault("hang", times=99, clock_jump=STALL), "fallback", "timeout", 3, (1.5, 1.5)),
     Row("body trickled slower than the timeout",
-        lambda: Fault("trickle", times=99, interval=0.2), "fallback", "timeout", 3, (1.5, 1.5)),
+        lambda: Fault("trickle", times=99, interval=0.2, clock_jump=STALL), "fallback", "timeout", 3, (1.5, 1.5)),
     Row("500", lambda: Fault("status", status=500, times=99), "fallback", "unavailable", 3, (1.5, 1.5)),
     Row("502 with an HTML error page",
         lambda: Fault("status", status=502, html=True, times=99), "fallback", "unavailable", 3, (1.5, 1.5)),
@@ -106,8 +115,10 @@ class SwitchableResolver(AbstractResolver):
     ) -> list[ResolveResult]:
         if not self.up or host != "plans.invalid":
             raise OSError(socket.EAI_NONAME, f"Name or service not known: {host}")
-        return [ResolveResult(hostname=host, host="127.0.0.1", port=port, family=socket.AF_INET,
-                              proto=0, flags=socket.AI_NUMERICHOST)]  # fmt: skip
+        result: ResolveResult = {"hostname": host, "host": "127.0.0.1", "port": port,
+                                 "family": socket.AF_INET, "proto": 0,
+                                 "flags": socket.AI_NUMERICHOST}  # fmt: skip
+        return [result]
 
     async def close(self) -> None:
         return None
@@ -203,13 +214,14 @@ def render_doc() -> str:
         "failure mode. Generated from `tests/plans/test_fault_matrix.py`, whose tests assert",
         "every cell against a real loopback server; a test fails if this file drifts.",
         "",
-        f"Client settings: timeout {TIMEOUT} s per attempt, `max_retries=3` (attempts),",
-        "deadline 15 s, backoff at its full-jitter cap (0.5 s, then 1.0 s), breaker out of",
-        "the way (it has its own tests). *Attempts* counts requests that reached the server;",
-        "*clock* is time spent waiting on the client's injected clock (backoff and",
-        "Retry-After), not wall time. With a stale copy of the key, every failure row",
-        "answers that copy (`stale` True, its `fetched_at` kept) instead of the fallback.",
-        "After each fault the server recovers and the very next call answers fresh.",
+        f"Client settings: timeout {TIMEOUT} s per attempt (the default), `max_retries=3`",
+        "(attempts), deadline 15 s, backoff at its full-jitter cap (0.5 s, then 1.0 s),",
+        "breaker out of the way (it has its own tests). *Attempts* counts requests that",
+        "reached the server; *clock* is time spent waiting on the client's injected clock",
+        "(backoff and Retry-After), not the timeouts or wall time. With a stale copy of",
+        "the key, every failure row answers that copy (`stale` True, its `fetched_at` kept)",
+        "instead of the fallback. After each fault the server recovers and the very next",
+        "call answers fresh.",
         "",
         "| failure | answer (no stale copy) | `error` | attempts | clock (s) | with a stale copy | after recovery |",
         "|---|---|---|---|---|---|---|",

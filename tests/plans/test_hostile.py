@@ -27,6 +27,7 @@ from bot.plans.cli import main as cli_main
 from bot.plans.retry import parse_retry_after
 from tests.conftest import TODAY, FakeTime
 from tests.contract_server import ContractServer, Fault
+from tests.loop_time import LoopClock, finished
 
 Make = Callable[..., CoachPlanClient]
 MIB = 1 << 20
@@ -267,25 +268,40 @@ async def test_evicting_other_keys_never_starts_a_second_load_of_one_in_flight(
 
 
 async def test_callers_joining_a_background_refresh_keep_their_own_deadline(
-    plan_server: ContractServer, make_client: Make, fake_time: FakeTime
+    plan_server: ContractServer, make_client: Make
 ) -> None:
-    """The refresh may run 15 s against a hung API; callers with deadline=2 answer in ~2 s,
-    the first (who starts waiting on it) and the second (who joins that wait) alike."""
+    """The refresh may run 60 s against a hung API; callers with deadline=2 answer at 2 s,
+    the first (who starts waiting on it) and the second (who joins that wait) alike.
+
+    One clock for the client and the loop's timers, stopped: it moves only when
+    the test says, so "at 2 s" is exact and no machine is too slow for it.
+    """
     plan_server.add_plan("d", TODAY, "cached")
-    client = make_client(cache_ttl_seconds=100, refresh_ahead_ratio=0.5, timeout=15)
-    await client.fetch_coach_plan("d", TODAY)
-    fake_time.advance(60)
-    plan_server.fail("hang", endpoint="plan", times=99)
-    await client.fetch_coach_plan("d", TODAY)  # starts the refresh
-    fake_time.advance(50)  # the entry expires: the next callers wait for the refresh
-    started = time.perf_counter()
-    first, second = await asyncio.gather(
-        client.fetch_coach_plan("d", TODAY, deadline=2),
-        client.fetch_coach_plan("d", TODAY, deadline=2),
+    clock = LoopClock.install()
+    client = make_client(
+        clock=clock,
+        sleep=clock.sleep,
+        cache_ttl_seconds=100,
+        refresh_ahead_ratio=0.5,
+        timeout=60,
+        deadline_seconds=60,
     )
-    elapsed = time.perf_counter() - started
+    with clock.frozen():
+        await client.fetch_coach_plan("d", TODAY)
+        clock.skip(60)
+        plan_server.fail("hang", endpoint="plan", times=99)
+        await client.fetch_coach_plan("d", TODAY)  # a hit; starts the refresh
+        await plan_server.in_flight_at_least(1)  # which hangs, until 60 s from now
+        clock.skip(50)  # the entry expires: the next callers wait for the refresh
+        callers = [
+            asyncio.ensure_future(client.fetch_coach_plan("d", TODAY, deadline=2)) for _ in range(2)
+        ]
+        await asyncio.sleep(0)  # both start waiting (no I/O before they do)
+        assert client.get_metrics()["requests"]["coalesced"] == 2
+        clock.skip(2)
+        first, second = [await finished(caller) for caller in callers]
+        assert client.get_metrics()["refresh"]["in_progress"] == 1  # still hung
     assert first.stale and second.stale and second.plan == "cached"
-    assert elapsed < 10  # their own 2 s, not the refresh's 15 s (generous for loaded CI)
 
 
 # -- the blocking facade: fork and exit ----------------------------------------------

@@ -1,10 +1,14 @@
-"""Deadline, stale answers, circuit breaker, concurrency limit, cancellation, refresh-ahead."""
+"""Deadline, stale answers, circuit breaker, concurrency limit, cancellation, refresh-ahead.
+
+No test waits for real time or measures it: deadlines and hung attempts run on
+the event loop's clock, moved by the test (`tests/loop_time.py`), and ordering
+comes from the server's `in_flight_at_least`, never from a sleep.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import time
 from collections.abc import Callable
 
 import pytest
@@ -12,29 +16,31 @@ import pytest
 from bot.plans import CoachPlanClient
 from tests.conftest import TODAY, FakeTime
 from tests.contract_server import ContractServer
+from tests.loop_time import LoopClock, finished
 
 Make = Callable[..., CoachPlanClient]
 
 
 async def _drain(client: CoachPlanClient) -> None:
     """Let background refreshes finish (they run on the loop, not on the clock)."""
-    for _ in range(200):
-        if not client.get_metrics()["refresh"]["in_progress"]:
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("background refresh did not finish")
+    await asyncio.gather(*client._cache._running, return_exceptions=True)
+    assert not client.get_metrics()["refresh"]["in_progress"]
 
 
 # -- deadline ----------------------------------------------------------------------
 async def test_per_call_deadline_bounds_a_hung_api(plan_server: ContractServer) -> None:
-    """A call with deadline=0.3 answers (timeout fallback) in about 0.3 s, not 3 x timeout."""
+    """A call with deadline=2 answers (timeout fallback) once 2 s have passed, not 3 x timeout."""
     plan_server.fail("hang", endpoint="plan", times=9)
-    async with CoachPlanClient(plan_server.url, timeout=10) as client:
-        started = time.perf_counter()
-        plan = await client.fetch_coach_plan("d", TODAY, deadline=0.3)
-        elapsed = time.perf_counter() - started
-    assert plan["error"] == "timeout"
-    assert elapsed < 1.3  # generous for shared CI machines; bench/ measures the overshoot
+    clock = LoopClock.install()
+    async with CoachPlanClient(
+        plan_server.url, timeout=10, clock=clock, sleep=clock.sleep
+    ) as client:
+        with clock.frozen():
+            call = asyncio.ensure_future(client.fetch_coach_plan("d", TODAY, deadline=2))
+            await plan_server.in_flight_at_least(1)
+            clock.skip(2)
+            plan = await finished(call)  # now, with no more time passing
+    assert plan["error"] == "timeout" and plan_server.requests_to("plan") == 1
     assert client.get_metrics()["deadline_exceeded"] == 1
 
 
@@ -155,7 +161,8 @@ async def test_concurrency_limit_bounds_requests_in_flight(
 ) -> None:
     """60 distinct keys at once never put more than max_concurrency requests in flight."""
     plan_server.fail("delay", endpoint="plan", seconds=0.02, times=60)
-    client = make_client(max_concurrency=4, max_cache_size=100)
+    # A slot is awaited at most `timeout`: far more than a busy machine needs for 60 answers.
+    client = make_client(max_concurrency=4, max_cache_size=100, timeout=30)
     days = [f"2024-{m:02d}-{d:02d}" for m in (9, 10) for d in range(1, 31)]
     plans = await asyncio.gather(*(client.fetch_coach_plan("d", day) for day in days))
     assert all(p["error"] is None for p in plans)
@@ -170,10 +177,10 @@ async def test_cancelled_caller_does_not_cancel_the_shared_fetch(
     """One caller gives up; the other still gets the plan from the same single request."""
     plan_server.add_plan("d", TODAY)
     plan_server.fail("delay", endpoint="plan", seconds=0.1)
-    client = make_client()
+    client = make_client(timeout=30)
     quitter = asyncio.ensure_future(client.fetch_coach_plan("d", TODAY))
     stayer = asyncio.ensure_future(client.fetch_coach_plan("d", TODAY))
-    await asyncio.sleep(0.03)
+    await plan_server.in_flight_at_least(1)  # both joined; the answer is 0.1 s away
     quitter.cancel()
     plan = await stayer
     assert quitter.cancelled() and plan["found"]
@@ -187,12 +194,14 @@ async def test_cancelled_sole_caller_leaves_no_broken_entry(
     """The only caller is cancelled mid-fetch; the next call works normally."""
     plan_server.add_plan("d", TODAY)
     plan_server.fail("hang", endpoint="plan")
-    client = make_client()
+    client = make_client(timeout=10)
     task = asyncio.ensure_future(client.fetch_coach_plan("d", TODAY))
-    await asyncio.sleep(0.05)
+    await plan_server.in_flight_at_least(1)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-    plan = await client.fetch_coach_plan("d", TODAY)
+    following = asyncio.ensure_future(client.fetch_coach_plan("d", TODAY))
+    LoopClock.install().skip(11)  # the hung attempt times out; its retry gets the plan
+    plan = await following
     assert plan["found"] and not plan["from_cache"]
 
 
@@ -226,7 +235,7 @@ async def test_close_cancels_background_refreshes(
     fake_time.advance(95)
     plan_server.fail("hang", endpoint="plan")
     await client.fetch_coach_plan("d", TODAY)
-    await asyncio.sleep(0.02)
+    await plan_server.in_flight_at_least(1)
     assert client.get_metrics()["refresh"]["in_progress"] == 1
     await client.close()
     assert client.get_metrics()["refresh"]["in_progress"] == 0
@@ -236,9 +245,15 @@ async def test_a_load_nobody_waits_for_leaves_no_unread_error(
     plan_server: ContractServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A caller gone at its deadline as the load fails: no "exception never retrieved"."""
-    plan_server.fail("hang", endpoint="plan", times=9)
-    async with CoachPlanClient(plan_server.url, deadline_seconds=0.2) as client:
+    plan_server.fail("hang", endpoint="plan", times=9, clock_jump=3)  # past the deadline
+    clock = LoopClock.install()
+    async with CoachPlanClient(
+        plan_server.url, deadline_seconds=2, clock=clock, sleep=clock.sleep
+    ) as client:
         assert (await client.fetch_coach_plan("d", TODAY))["error"] == "timeout"
-        await asyncio.sleep(0.05)
+        running = set(client._cache._running)
+        if running:
+            await asyncio.wait(running)  # reads no result, unlike gather
+        del running
         gc.collect()
     assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
