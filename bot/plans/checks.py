@@ -69,40 +69,31 @@ def _text(value: object) -> str:
     return value
 
 
-def _non_negative(value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError("a finite number of seconds, 0 or more")
-    return float(value)
-
-
 def _shown(value: object) -> str:
     """The rejected value as the message repeats it: short, a URL's password masked."""
     text = mask_url_credentials(repr(value))
     return text if len(text) <= envconfig.MAX_SHOWN_CHARS else text[:37] + "..."
 
 
-def _fraction(value: object) -> float:
+def _finite(value: object, accept: Callable[[float], bool], expected: str) -> float:
+    """`value` as a float if it is a real, finite number (not a bool) that `accept`s."""
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
         or not math.isfinite(value)
-        or not 0 <= value < 1
+        or not accept(value)
     ):
-        raise ValueError("a fraction from 0 up to (not including) 1")
+        raise ValueError(expected)
     return float(value)
+
+
+def _non_negative(value: object) -> float:
+    return _finite(value, lambda v: v >= 0, "a finite number of seconds, 0 or more")
+
+
+def _fraction(value: object) -> float:
+    return _finite(value, lambda v: 0 <= v < 1, "a fraction from 0 up to (not including) 1")
 
 
 def _ratio_at_least_one(value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value < 1
-    ):
-        raise ValueError("a finite number of at least 1")
-    return float(value)
+    return _finite(value, lambda v: v >= 1, "a finite number of at least 1")
