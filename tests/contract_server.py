@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import json
 import random
+import struct
 import zlib
 from collections import Counter
 from typing import Any, Literal
@@ -31,6 +32,7 @@ FaultKind = Literal[
     "hang",  # accept, never answer (until the server stops); see `clock_jump`
     "trickle",  # send a valid body one byte every `interval` seconds; see `clock_jump`
     "delay",  # wait `seconds`, then answer normally
+    "held",  # answer normally once the test calls `release()`: "in flight" for as long as needed
     "invalid_json",  # 200, application/json, not JSON
     "html",  # 200 with an HTML page
     "huge",  # 200, a valid JSON body of `size` bytes
@@ -52,6 +54,7 @@ PATHS: dict[str, Endpoint] = {
     "/metrics": "metrics",
 }
 COACHES = ("d", "i", "s", "n")
+_MIB_OF_SPACES = b" " * (1 << 20)  # a bomb's building block
 
 
 @dataclasses.dataclass
@@ -93,6 +96,7 @@ class ContractServer:
         self.chaos_served: Counter[str] = Counter()
         self._random = random.Random(0)
         self._stop = asyncio.Event()
+        self._released = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -136,6 +140,10 @@ class ContractServer:
         """Return once `count` requests are being served (same loop as the server)."""
         async with self._arrivals:
             await self._arrivals.wait_for(lambda: self.in_flight >= count)
+
+    def release(self) -> None:
+        """Let every "held" request answer, now and from now on."""
+        self._released.set()
 
     def requests_to(self, endpoint: Endpoint) -> int:
         return sum(n for path, n in self.hits.items() if PATHS.get(path) == endpoint)
@@ -212,6 +220,9 @@ class ContractServer:
             return web.json_response(ok)
         if f.kind == "delay":
             await asyncio.sleep(f.seconds)
+            return web.json_response(ok)
+        if f.kind == "held":
+            await self._released.wait()
             return web.json_response(ok)
         if f.kind == "invalid_json":
             return web.Response(text='{"plan": "oops', content_type="application/json")
@@ -341,12 +352,29 @@ def _jump(f: Fault) -> None:
 
 @functools.cache
 def _compressed_json(size: int, encoding: str) -> bytes:
-    """`size` bytes of valid-looking JSON (a plan of spaces), compressed: a few KB per MB."""
+    """`size` bytes of valid-looking JSON (a plan of spaces), compressed: about 1 KB per MB.
+
+    Made as a bomb is made, not by compressing 256 MiB (seconds of zlib): one MiB
+    of spaces is compressed once, with a full flush so it refers to nothing before
+    it, and those bytes are repeated; the wrapper's checksum is summed per block.
+    """
     head, tail = b'{"plan": "', b'", "charts": [], "author": "a"}'
-    body = head + b" " * max(0, size - len(head) - len(tail)) + tail
-    wbits = 31 if encoding == "gzip" else 15  # 31: a gzip wrapper; 15: zlib (HTTP deflate)
-    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
-    return packer.compress(body) + packer.flush()
+    blocks, rest = divmod(max(0, size - len(head) - len(tail)), len(_MIB_OF_SPACES))
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: the wrapper is ours
+    start = packer.compress(head) + packer.flush(zlib.Z_FULL_FLUSH)
+    block = packer.compress(_MIB_OF_SPACES) + packer.flush(zlib.Z_FULL_FLUSH)
+    end = packer.compress(b" " * rest + tail) + packer.flush()
+    stream = start + block * blocks + end
+    checksum = zlib.crc32 if encoding == "gzip" else zlib.adler32
+    total = checksum(head)
+    for _ in range(blocks):
+        total = checksum(_MIB_OF_SPACES, total)
+    total = checksum(b" " * rest + tail, total)
+    if encoding == "gzip":  # RFC 1952: header, deflate, CRC-32 and size (both little-endian)
+        length = (len(head) + blocks * len(_MIB_OF_SPACES) + rest + len(tail)) % (1 << 32)
+        header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+        return header + stream + struct.pack("<II", total, length)
+    return b"\x78\xda" + stream + struct.pack(">I", total)  # RFC 1950: zlib, Adler-32
 
 
 async def _bomb(request: web.Request, f: Fault) -> web.StreamResponse:

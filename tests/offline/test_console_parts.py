@@ -105,7 +105,8 @@ async def test_page_actions_wait_for_the_console() -> None:
     serialize_page_actions(preview, lock)
     async with lock:  # a console command in progress
         page = asyncio.ensure_future(preview._action("ctx", {}))
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0)  # one turn of the loop: the page action starts, and waits
+        assert order == [] and not page.done()
         order.append("console")
     assert await page == "done"
     assert order == ["console", "page"]

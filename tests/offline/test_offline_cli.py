@@ -7,30 +7,47 @@ the bot built by `create_bot`, SimCord's world, and the console or `--run`.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import signal
 import subprocess
 import sys
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.__main__ import main as bot_main
+from bot.offline.console import Console
+from bot.offline.world import OfflineWorld
+from bot.settings import Settings
 from tests.offline.session import ROOT, offline_env, page_url, read_until, start_session
 
 #: Tuesday 2026-11-24, 10:00 in New York: the demo's latest session is "today".
 TUESDAY = "2026-11-24T10:00"
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 def offline(
     *args: str, stdin: str | None = None, timeout: float = 90, tz: str | None = None
 ) -> subprocess.CompletedProcess[str]:
+    proc = start_offline(*args, tz=tz)
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    finally:
+        proc.kill()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def start_offline(*args: str, tz: str | None = None) -> subprocess.Popen[str]:
+    """`python -m bot --offline ARGS` started, not awaited: several can run at once."""
     env = offline_env()
     if tz is not None:
         env["TZ"] = tz
-    return subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-m", "bot", "--offline", *args],
-        input=stdin,
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
         cwd=ROOT,
         env=env,
     )
@@ -50,6 +67,26 @@ def demo_plan_text(coach: str, day: str, today: str = TUESDAY[:10]) -> str:
 
 def flat(text: str) -> str:
     return " ".join(text.split())
+
+
+def usage_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """`python -m bot --offline ARGS` run in this process must stop at its command line
+    (exit 2, nothing started, so no subprocess needed): what it printed on stderr."""
+    with pytest.raises(SystemExit) as stopped:
+        bot_main(["--offline", *args])
+    assert stopped.value.code == 2
+    return capsys.readouterr().err
+
+
+async def run_at(now: str, *lines: str) -> str:
+    """What `--now NOW --run LINE...` prints, in this process: the same world and console."""
+    out = io.StringIO()
+    instant = dt.datetime.fromisoformat(now).replace(tzinfo=NEW_YORK)  # as --now reads it
+    async with OfflineWorld(Settings(), now=instant) as world:
+        console = Console(world, out=out)
+        for line in lines:
+            assert await console.handle(line), out.getvalue()
+    return out.getvalue()
 
 
 def test_run_prints_demo_plans_and_exits_0() -> None:
@@ -119,44 +156,51 @@ def test_a_taken_page_port_is_a_clear_error() -> None:
     assert f"could not bind port {port}" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_a_bad_api_url_is_a_clear_error() -> None:
+def test_a_bad_api_url_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     """--api that is not an http(s) URL: exit 2 with what is expected, before anything starts."""
-    proc = offline("--api", "notaurl", "--run", "/plan d")
-    assert proc.returncode == 2
-    assert "http:// or https://" in proc.stderr and "Traceback" not in proc.stderr
+    err = usage_error(capsys, "--api", "notaurl", "--run", "/plan d")
+    assert "http:// or https://" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Asia/Tokyo"])
-def test_a_newcomer_on_sunday_sees_fridays_half_day(tz: str) -> None:
-    """Sunday 15:00 in New York, whatever the machine's zone: Friday's plans, said plainly."""
-    proc = offline("--now", "2026-11-29T15:00-05:00", "--run", "/plan d", "--run", "/plans",
-                   "--run", "/plan d previous", tz=tz)  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    out = proc.stdout
+def test_a_newcomer_on_sunday_sees_fridays_half_day() -> None:
+    """Sunday 15:00 in New York, whatever the machine's zone: Friday's plans, said plainly.
+
+    The same run in three zones, the three processes at once (each mostly starts up).
+    """
+    runs = {
+        tz: start_offline("--now", "2026-11-29T15:00-05:00", "--run", "/plan d",
+                          "--run", "/plans", "--run", "/plan d previous", tz=tz)
+        for tz in ("UTC", "America/New_York", "Asia/Tokyo")
+    }  # fmt: skip
+    try:
+        done = {tz: proc.communicate(timeout=90) for tz, proc in runs.items()}
+    finally:
+        for proc in runs.values():
+            proc.kill()
     note = "Markets are closed today (Sunday); latest session: Friday 2026-11-27 (half day)."
-    assert out.count(note) == 2
-    assert "== Day Trading · Friday 2026-11-27 (half day) ==" in out
-    assert flat(demo_plan_text("d", "2026-11-27", "2026-11-29")) in flat(out)
-    assert "4 of 4 coaches posted a plan." in out
-    assert "Posted:\n    2026-11-27 08:05 EST" in out  # the market's 08:05, named, in any TZ
-    assert "== Day Trading · Wednesday 2026-11-25 ==" in out  # previous skips Thanksgiving
-    assert "Traceback" not in proc.stderr
+    for tz, (out, err) in done.items():
+        assert runs[tz].returncode == 0, (tz, err)
+        assert out.count(note) == 2, tz
+        assert "== Day Trading · Friday 2026-11-27 (half day) ==" in out, tz
+        assert flat(demo_plan_text("d", "2026-11-27", "2026-11-29")) in flat(out), tz
+        assert "4 of 4 coaches posted a plan." in out, tz
+        assert "Posted:\n    2026-11-27 08:05 EST" in out, tz  # the market's 08:05, in any TZ
+        assert "== Day Trading · Wednesday 2026-11-25 ==" in out, tz  # skips Thanksgiving
+        assert "Traceback" not in err, tz
 
 
-def test_thanksgiving_opens_on_wednesday_and_names_the_holiday() -> None:
-    proc = offline("--now", "2026-11-26T10:00", "--run", "/plan s", "--run", "/plans 2026-11-26")
-    assert proc.returncode == 0, proc.stderr
+async def test_thanksgiving_opens_on_wednesday_and_names_the_holiday() -> None:
+    """In this process, as `--run` does it (see test_run_opens_on_the_current_session)."""
+    out = await run_at("2026-11-26T10:00", "/plan s", "/plans 2026-11-26")
     assert (
-        "Markets are closed today (Thanksgiving Day); latest session: Wednesday 2026-11-25."
-        in proc.stdout
+        "Markets are closed today (Thanksgiving Day); latest session: Wednesday 2026-11-25." in out
     )
-    assert "Markets were closed on Thursday 2026-11-26 (Thanksgiving Day)." in proc.stdout
+    assert "Markets were closed on Thursday 2026-11-26 (Thanksgiving Day)." in out
 
 
-def test_a_bad_now_is_a_clear_error() -> None:
-    proc = offline("--now", "next sunday", "--run", "/plan d")
-    assert proc.returncode == 2
-    assert "ISO 8601" in proc.stderr and "Traceback" not in proc.stderr
+def test_a_bad_now_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    err = usage_error(capsys, "--now", "next sunday", "--run", "/plan d")
+    assert "ISO 8601" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(
@@ -172,10 +216,14 @@ def test_a_bad_now_is_a_clear_error() -> None:
         ("2026-11-02T00:00", "Monday 2026-11-02"),
     ],
 )
-def test_run_opens_on_the_current_session(now: str, title: str) -> None:
-    """--run at each pinned instant: the demo plan of the current session, in Tokyo's TZ."""
-    proc = offline("--now", now, "--run", "/plan d", tz="Asia/Tokyo")
-    assert proc.returncode == 0, proc.stderr
-    assert f"== Day Trading · {title} ==" in proc.stdout
+async def test_run_opens_on_the_current_session(now: str, title: str) -> None:
+    """`--run "/plan d"` at each pinned instant: the demo plan of the current session.
+
+    In this process, as `--run` does it (the world of `--now`, the demo API, the
+    console): a subprocess per instant only repeats the start-up, which the tests
+    above cover, as they cover reading `--now` in another zone (Sunday, in Tokyo).
+    """
+    out = await run_at(now, "/plan d")
+    assert f"== Day Trading · {title} ==" in out
     day = title.split()[1]
-    assert flat(demo_plan_text("d", day, now[:10])) in flat(proc.stdout)
+    assert flat(demo_plan_text("d", day, now[:10])) in flat(out)

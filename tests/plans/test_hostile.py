@@ -203,12 +203,13 @@ async def test_a_clear_wins_over_an_all_fetch_in_flight(
 ) -> None:
     """/clearcache during /all: the old answers are not written back; the next call asks."""
     plan_server.add_plan("d", TODAY, "old")
-    plan_server.fail("delay", endpoint="all", seconds=0.2)
-    client = make_client()
+    plan_server.fail("held", endpoint="all")
+    client = make_client(timeout=60)
     every = asyncio.ensure_future(client.fetch_all_coach_plans(TODAY))
     await plan_server.in_flight_at_least(1)
     assert client.clear_cache() == 0
     plan_server.add_plan("d", TODAY, "new")
+    plan_server.release()
     assert (await every)["d"].plan == "old"  # its caller asked before the clear
     after = await client.fetch_coach_plan("d", TODAY)
     assert (after.plan, after.from_cache) == ("new", False)
@@ -220,16 +221,16 @@ async def test_a_filtered_clear_wins_over_a_background_refresh_in_flight(
     plan_server: ContractServer, make_client: Make, fake_time: FakeTime
 ) -> None:
     plan_server.add_plan("d", TODAY, "old")
-    client = make_client(cache_ttl_seconds=100, refresh_ahead_ratio=0.5)
+    client = make_client(cache_ttl_seconds=100, refresh_ahead_ratio=0.5, timeout=60)
     await client.fetch_coach_plan("d", TODAY)
     fake_time.advance(60)  # inside the refresh-ahead window
-    plan_server.fail("delay", endpoint="plan", seconds=0.2)
+    plan_server.fail("held", endpoint="plan")
     hit = await client.fetch_coach_plan("d", TODAY)  # answers at once, starts a refresh
     assert hit.from_cache and client.get_metrics()["refresh"]["in_progress"] == 1
     await plan_server.in_flight_at_least(1)
     assert client.clear_cache("d", TODAY) == 1
     plan_server.add_plan("d", TODAY, "new")
-    # The old refresh ends (0.2 s) without storing its answer.
+    plan_server.release()  # the old refresh ends without storing its answer
     await asyncio.gather(*client._cache._running, return_exceptions=True)
     after = await client.fetch_coach_plan("d", TODAY)
     assert (after.plan, after.from_cache) == ("new", False)
@@ -240,12 +241,13 @@ async def test_an_older_load_never_overwrites_a_newer_answer(
 ) -> None:
     """A slow per-coach fetch started before /all ends after it: /all's newer answer stays."""
     plan_server.add_plan("d", TODAY, "old")
-    plan_server.fail("delay", endpoint="plan", seconds=0.2)
-    client = make_client()
+    plan_server.fail("held", endpoint="plan")
+    client = make_client(timeout=60)
     slow = asyncio.ensure_future(client.fetch_coach_plan("d", TODAY))
     await plan_server.in_flight_at_least(1)
     plan_server.add_plan("d", TODAY, "new")
     assert (await client.fetch_all_coach_plans(TODAY))["d"].plan == "new"
+    plan_server.release()
     assert (await slow).plan == "old"
     assert client.peek_fresh("d", TODAY).plan == "new"  # type: ignore[union-attr]
     again = await client.fetch_coach_plan("d", TODAY)
@@ -255,13 +257,16 @@ async def test_an_older_load_never_overwrites_a_newer_answer(
 async def test_evicting_other_keys_never_starts_a_second_load_of_one_in_flight(
     plan_server: ContractServer, make_client: Make
 ) -> None:
-    plan_server.fail("delay", endpoint="plan", seconds=0.2)
-    client = make_client(max_cache_size=1)
+    plan_server.fail("held", endpoint="plan")
+    client = make_client(max_cache_size=1, timeout=60)
     first = asyncio.ensure_future(client.fetch_coach_plan("d", TODAY))
     await plan_server.in_flight_at_least(1)
     for day in ("2024-11-05", "2024-11-06", "2024-11-07"):
         await client.fetch_all_coach_plans(day)  # fills and churns the LRU
-    second = await client.fetch_coach_plan("d", TODAY)
+    joining = asyncio.ensure_future(client.fetch_coach_plan("d", TODAY))
+    await asyncio.sleep(0)  # it joins the load still held at the server
+    plan_server.release()
+    second = await joining
     await first
     assert plan_server.dates_asked().count(TODAY) == 1
     assert client.get_metrics()["requests"]["coalesced"] == 1 and second.error is None

@@ -176,12 +176,13 @@ async def test_cancelled_caller_does_not_cancel_the_shared_fetch(
 ) -> None:
     """One caller gives up; the other still gets the plan from the same single request."""
     plan_server.add_plan("d", TODAY)
-    plan_server.fail("delay", endpoint="plan", seconds=0.1)
-    client = make_client(timeout=30)
+    plan_server.fail("held", endpoint="plan")
+    client = make_client(timeout=60)
     quitter = asyncio.ensure_future(client.fetch_coach_plan("d", TODAY))
     stayer = asyncio.ensure_future(client.fetch_coach_plan("d", TODAY))
-    await plan_server.in_flight_at_least(1)  # both joined; the answer is 0.1 s away
+    await plan_server.in_flight_at_least(1)  # both joined; the answer waits for release()
     quitter.cancel()
+    plan_server.release()
     plan = await stayer
     assert quitter.cancelled() and plan["found"]
     assert plan_server.requests_to("plan") == 1
