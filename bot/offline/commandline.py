@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import shlex
 
+import discord
 from discord import app_commands
 
 
@@ -27,7 +28,7 @@ class CommandCall:
         return f"/{self.name}" + (f" {opts}" if opts else "")
 
 
-def parse_command(line: str, tree: app_commands.CommandTree) -> CommandCall:  # type: ignore[type-arg]
+def parse_command(line: str, tree: app_commands.CommandTree[discord.Client]) -> CommandCall:
     """Parse `line` against the slash commands registered on `tree`."""
     try:
         words = shlex.split(line.strip())

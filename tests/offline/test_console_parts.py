@@ -19,10 +19,10 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 @pytest.fixture
-def tree() -> app_commands.CommandTree:  # type: ignore[type-arg]
+def tree() -> app_commands.CommandTree[discord.Client]:
     """A tree with the shapes of our commands (no bot needed to parse)."""
     client = discord.Client(intents=discord.Intents.none())
-    tree: app_commands.CommandTree = app_commands.CommandTree(client)  # type: ignore[type-arg]
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
 
     @tree.command(name="plan", description="one plan")
     async def plan(interaction: discord.Interaction, coach: str, date: str | None = None) -> None:

@@ -34,7 +34,7 @@ async def test_the_virtual_clock_can_start_at_a_chosen_instant() -> None:
 
 
 def test_the_preview_action_entry_point_is_where_we_wrap_it() -> None:
-    from simcord.preview import Preview  # type: ignore[attr-defined]
+    from simcord.preview import Preview
 
     action = Preview._action
     assert inspect.iscoroutinefunction(action)
