@@ -6,11 +6,28 @@ Nothing here grows with the number of calls: percentiles come from the last
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 from collections import deque
 from typing import Any, Final
 
 LATENCY_WINDOW: Final = 1024
+#: Upper bounds (ms) of the cumulative latency histogram, Prometheus-style: counted since
+#: start, unlike the window, so a scraper can take rates of it.
+LATENCY_BUCKETS_MS: Final = (
+    5.0,
+    10.0,
+    25.0,
+    50.0,
+    100.0,
+    250.0,
+    500.0,
+    1000.0,
+    2500.0,
+    5000.0,
+    10000.0,
+)
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -38,6 +55,9 @@ class ClientStats:
     refresh_failures: int = 0
     deadline_exceeded: int = 0
     latency_ms: dict[str, deque[float]] = dataclasses.field(default_factory=dict)
+    #: Per endpoint: a count per bucket of LATENCY_BUCKETS_MS (then +Inf), and the sum.
+    latency_counts: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    latency_sums: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def requests_snapshot(self, *, extra_hits: int = 0) -> dict[str, Any]:
         """The seed's `requests` section; `extra_hits` were answered off the loop thread."""
@@ -75,6 +95,7 @@ class ClientStats:
             },
             "deadline_exceeded": self.deadline_exceeded,
             "latency_ms": self.latency_snapshot(),
+            "latency_histogram_ms": self.histogram_snapshot(),
         }
 
     def observe(self, endpoint: str, ms: float) -> None:
@@ -82,6 +103,26 @@ class ClientStats:
         if window is None:
             window = self.latency_ms[endpoint] = deque(maxlen=LATENCY_WINDOW)
         window.append(ms)
+        counts = self.latency_counts.get(endpoint)
+        if counts is None:
+            counts = self.latency_counts[endpoint] = [0] * (len(LATENCY_BUCKETS_MS) + 1)
+        counts[bisect.bisect_left(LATENCY_BUCKETS_MS, ms)] += 1
+        self.latency_sums[endpoint] = self.latency_sums.get(endpoint, 0.0) + ms
+
+    def histogram_snapshot(self) -> dict[str, dict[str, Any]]:
+        """Per endpoint: cumulative `buckets` `[[le_ms, count], ...]`, `count` (all) and `sum`.
+
+        The +Inf bucket is `count`; JSON has no infinity, and this goes out as JSON.
+        """
+        out: dict[str, dict[str, Any]] = {}
+        for endpoint, counts in self.latency_counts.items():
+            running = list(itertools.accumulate(counts))
+            out[endpoint] = {
+                "buckets": [[le, n] for le, n in zip(LATENCY_BUCKETS_MS, running, strict=False)],
+                "count": running[-1],
+                "sum": round(self.latency_sums[endpoint], 3),
+            }
+        return out
 
     def latency_snapshot(self) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {}
