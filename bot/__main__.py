@@ -3,7 +3,8 @@
     python -m bot                 run against Discord (needs DISCORD_TOKEN)
     python -m bot --sync          ... and force a global command sync
     python -m bot --check-config  validate the settings and exit (0 ok, 2 bad)
-    python -m bot --offline ...   run without Discord (bot.offline; extra args go there)
+    python -m bot --offline ...   run without Discord (bot.offline; the other arguments,
+                                  --help included, go there)
 
 Exit codes: 0 clean stop (including SIGINT/SIGTERM), 1 failure while running,
 2 bad command line or settings.
@@ -24,7 +25,7 @@ from typing import Final
 import discord
 
 from bot.app import CoachPlansBot, create_bot
-from bot.logs import setup_logging
+from bot.logs import log_warnings, setup_logging
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("bot")
@@ -36,11 +37,15 @@ STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Coach Plans Discord bot.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Coach Plans Discord bot.",
+        epilog="The offline mode's own options: python -m bot --offline --help",
+    )
     parser.add_argument(
         "--offline",
         action="store_true",
-        help="run without Discord (simulated guild); other arguments go to it",
+        help="run without Discord (simulated guild, demo plans); the other arguments go to it",
     )
     parser.add_argument(
         "--sync", action="store_true", help="sync slash commands globally even if unchanged"
@@ -52,12 +57,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = _parser()
-    args, rest = parser.parse_known_args(argv)
-    if args.offline:
-        return run_offline([a for a in argv if a != "--offline"])
-    if rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if "--offline" in argv:
+        # Before our parser sees the rest: `--offline --help` is the offline mode's help.
+        rest = argv.copy()
+        rest.remove("--offline")
+        return run_offline(rest)
+    args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env(require_token=True)
     except SettingsError as exc:
@@ -65,10 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.check_config:
         print("Configuration OK.\n" + settings.summary())
+        for warning in settings.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         return EXIT_OK
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value()
     setup_logging(settings.log_level, secrets=settings.secrets())
+    log_warnings(settings.warnings)
     bot = create_bot(settings, sync=args.sync)
     try:
         asyncio.run(serve(bot, bot.start(token)))

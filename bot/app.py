@@ -3,21 +3,22 @@
 `python -m bot`, the tests (in SimCord) and the offline mode all build it here,
 so they run the same code. The bot owns the plan client: `setup_hook` builds it
 (inside the running loop) from the settings' `ClientConfig`, then loads the
-cogs, which receive it, and registers the slash commands (see
-`CoachPlansBot.sync_commands` for the policy); `close()` closes it last.
+cogs, which receive it, and registers the slash commands (the policy is
+`bot.command_sync`'s); `close()` closes it last.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterable, Mapping
-from typing import Any, Final, Literal, Unpack, cast
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final, Unpack, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.command_sync import SyncResult, sync_commands
 from bot.plans import ClientArgs, ClientConfig, CoachPlanClient
 from bot.plans.config import split_args
 from bot.settings import Settings
@@ -33,12 +34,6 @@ INVITE_PERMISSIONS: Final = discord.Permissions(
     view_channel=True, send_messages=True, embed_links=True
 )
 INVITE_SCOPES: Final = ("bot", "applications.commands")
-_OPTION_KEYS: Final = (
-    "name", "description", "type", "required", "choices", "autocomplete", "options",
-    "min_value", "max_value", "min_length", "max_length", "channel_types",
-)  # fmt: skip
-
-SyncResult = Literal["guild", "global", "unchanged"]
 
 
 def intents() -> discord.Intents:
@@ -73,6 +68,7 @@ class CoachPlansBot(commands.Bot):
         settings: Settings,
         *,
         sync: bool = False,
+        sync_state_path: Path | None = None,
         config: ClientConfig,
         client_seams: Mapping[str, Any] | None = None,
     ) -> None:
@@ -85,6 +81,7 @@ class CoachPlansBot(commands.Bot):
         )
         self.settings = settings
         self.force_sync = sync
+        self.sync_state_path = sync_state_path
         self.client_config = config
         self._client_seams: ClientArgs = cast(ClientArgs, dict(client_seams or {}))
         #: The plan client, shared by the cogs and any other in-process code.
@@ -120,75 +117,39 @@ class CoachPlansBot(commands.Bot):
         )  # fmt: skip
 
     async def sync_commands(self) -> SyncResult:
-        """Register the slash commands without manual steps.
-
-        With `DEV_GUILD_ID`, copy them to that guild and sync there on every
-        start: guild commands update instantly. Otherwise sync globally only
-        when Discord's list differs from ours (or `--sync` forces it): global
-        updates take a while to reach clients and are rate-limited, so an
-        unchanged restart must not resend them.
-        """
-        if self.settings.dev_guild_id is not None:
-            guild = discord.Object(self.settings.dev_guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d command(s) to dev guild %s", len(synced), guild.id)
-            return "guild"
-        ours = [command.to_dict(self.tree) for command in self.tree.get_commands()]
-        if not self.force_sync:
-            assert self.application_id is not None
-            remote = await self.http.get_global_commands(self.application_id)
-            if command_signatures(remote) == command_signatures(ours):
-                log.info("global commands unchanged; not syncing (use --sync to force)")
-                return "unchanged"
-        synced = await self.tree.sync()
-        log.info("synced %d global command(s)", len(synced))
-        return "global"
-
-
-def command_signatures(payloads: Iterable[Mapping[str, Any]]) -> list[str]:
-    """What users see of each command, comparable between our tree and Discord's copy.
-
-    Discord echoes extra keys (ids, versions, defaults such as `required:
-    false`) and sends permissions as a string; only what we control counts.
-    """
-
-    def option(o: Mapping[str, Any]) -> dict[str, Any]:
-        kept = {k: o[k] for k in _OPTION_KEYS if o.get(k) not in (None, False, [])}
-        if "options" in kept:
-            kept["options"] = [option(sub) for sub in kept["options"]]
-        if "choices" in kept:
-            kept["choices"] = [{"name": c["name"], "value": c["value"]} for c in kept["choices"]]
-        return kept
-
-    out = []
-    for payload in payloads:
-        perms = payload.get("default_member_permissions")
-        signature = {
-            "name": payload.get("name"),
-            "description": payload.get("description"),
-            "type": payload.get("type") or 1,
-            "default_member_permissions": None if perms is None else str(perms),
-            "options": [option(o) for o in payload.get("options") or []],
-        }
-        out.append(json.dumps(signature, sort_keys=True))
-    return sorted(out)
+        """Register the slash commands without manual steps (see `bot.command_sync`)."""
+        return await sync_commands(
+            self.tree,
+            dev_guild_id=self.settings.dev_guild_id,
+            force=self.force_sync,
+            state_path=self.sync_state_path,
+        )
 
 
 def create_bot(
     settings: Settings,
     *,
     sync: bool = False,
+    sync_state_path: Path | None = None,
     config: ClientConfig | None = None,
     **client_args: Unpack[ClientArgs],
 ) -> CoachPlansBot:
     """The bot for `settings`.
 
-    `sync` forces a global command sync. The plan client is configured by
+    `sync` forces a global command sync. `sync_state_path` is the file that
+    remembers the last global sync (`bot.command_sync.default_state_path`
+    gives the usual place); without one, nothing is remembered and every
+    start without a dev guild syncs globally. The plan client is configured by
     `settings.client_config()` (or `config`), with `client_args` applied: more
     configuration (`connector_factory=`, which the offline mode and the tests
     use to close each connection after use) or runtime seams (`now=`,
     `session=`).
     """
     client_config, seams = split_args(None, config or settings.client_config(), client_args)
-    return CoachPlansBot(settings, sync=sync, config=client_config, client_seams=seams)
+    return CoachPlansBot(
+        settings,
+        sync=sync,
+        sync_state_path=sync_state_path,
+        config=client_config,
+        client_seams=seams,
+    )

@@ -10,6 +10,15 @@ The plan client's variables (`PLANS_*`, `COACHES`) are parsed by
 `bot.plans.envconfig`, which the agent tools use too, so the bot and agents
 accept the same values; only Discord's limits on coaches are added here.
 
+A variable that looks like ours (`PLANS_*`) but is none of them is not an
+error, since it changes nothing, but it usually is a typo that leaves a default in
+place: `warnings` names each one with the closest real setting, for the caller
+to log once logging is set up.
+
+Past 300 lines on purpose: the settings, their reading and the parsers that
+keep the token out of every message are one set of rules about secrets, which
+splitting would scatter.
+
 The token is a `Secret`: its `repr` and `str` are a fixed mask. Nothing else
 we print may show it either, nor part of it (`bot.plans.redact.fragments`:
 any 8 consecutive characters of it, or one of its dot-separated parts), nor
@@ -109,6 +118,10 @@ _COACHES_EXPECTED: Final = (
 )
 
 
+#: The plan client's defaults are the settings' defaults: held once, in `ClientConfig`.
+_CLIENT_DEFAULTS: Final = ClientConfig()
+
+
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class Settings:
     """The bot's configuration; field defaults are the documented defaults.
@@ -118,21 +131,23 @@ class Settings:
     """
 
     discord_token: Secret | None = None
-    plans_api_url: str = envconfig.DEFAULT_API_URL
-    cache_ttl_seconds: float = 3600.0
-    cache_max_size: int = 100
-    timeout_seconds: float = 10.0
-    max_retries: int = 3
+    plans_api_url: str = _CLIENT_DEFAULTS.api_base_url
+    cache_ttl_seconds: float = _CLIENT_DEFAULTS.cache_ttl_seconds
+    cache_max_size: int = _CLIENT_DEFAULTS.max_cache_size
+    timeout_seconds: float = _CLIENT_DEFAULTS.timeout
+    max_retries: int = _CLIENT_DEFAULTS.max_retries
     reply_deadline_seconds: float = 8.0
-    timezone: str = envconfig.DEFAULT_TIMEZONE
-    api_timezone: str = envconfig.DEFAULT_API_TIMEZONE
-    market_calendar: str = envconfig.DEFAULT_MARKET_CALENDAR
+    timezone: str = _CLIENT_DEFAULTS.timezone
+    api_timezone: str = _CLIENT_DEFAULTS.api_timezone
+    market_calendar: str = _CLIENT_DEFAULTS.market_calendar
     coaches: tuple[Coach, ...] = DEFAULT_COACHES
     dev_guild_id: int | None = None
     moderator_role: str | None = None
     rate_limit_uses: int = 5
     rate_limit_seconds: float = 30.0
     log_level: str = "INFO"
+    #: Not a setting: what was odd in the environment read (unknown `PLANS_*` names).
+    warnings: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     # -- reading -------------------------------------------------------------------
     @classmethod
@@ -181,6 +196,9 @@ class Settings:
                 "RATE_LIMIT_SECONDS", d.rate_limit_seconds, number(above=0, at_most=86_400)
             ),
             log_level=reader.get("LOG_LEVEL", d.log_level, _log_level),
+        )
+        settings = dataclasses.replace(
+            settings, warnings=tuple(envconfig.unknown_names(environ, reader.asked))
         )
         # The reader's problems say what each variable expects; our sentences say "expected".
         # The reader already withholds secret-looking values; redacting again guards
@@ -308,10 +326,7 @@ def _role(raw: str) -> str:
 
 
 def _log_level(raw: str) -> str:
-    level = raw.upper()
-    if level not in _LOG_LEVELS:
-        raise ValueError(f"one of {', '.join(_LOG_LEVELS)}")
-    return level
+    return envconfig.upper_choice(raw, _LOG_LEVELS, f"one of {', '.join(_LOG_LEVELS)}")
 
 
 def _coaches(raw: str) -> tuple[Coach, ...]:

@@ -23,9 +23,10 @@ from urllib.parse import urlsplit
 
 import discord
 
-from bot.plans import CoachPlan
+from bot.plans import CoachPlan, ErrorCategory
 from bot.plans.market import MarketCalendar, closed_day_note
 from bot.plans.market import day_label as session_label
+from bot.plans.wording import ago, plural
 from cogs.markdown import ELLIPSIS as ELLIPSIS
 from cogs.markdown import URL_LIMIT as URL_LIMIT
 from cogs.markdown import ZERO_WIDTH_SPACE as ZERO_WIDTH_SPACE
@@ -56,6 +57,14 @@ COLOUR_STALE: Final = discord.Colour.orange()
 COLOUR_DOWN: Final = discord.Colour.red()
 COLOUR_STATS: Final = discord.Colour.blurple()
 
+#: The bot's one wording of each failure category the client returns (the tools have theirs).
+FAILURE_TEXT: Final[Mapping[ErrorCategory, str]] = {
+    "timeout": "The plan service took too long to answer. Please try again in a minute.",
+    "unavailable": "The plan service is unavailable right now. Please try again later.",
+    "bad_response": "The plan service sent an answer we could not read. Please try again later.",
+    "rejected": "The plan service refused this request.",
+}
+
 
 def plain(text: str, limit: int) -> str:
     """User or API text shown as-is: no markdown, no mentions, within `limit`."""
@@ -72,19 +81,6 @@ def day_label(day: dt.date, calendar: MarketCalendar | None = None) -> str:
 def with_note(note: str | None, text: str) -> str:
     """`text` under an italic session note ("Markets are closed today ..."), if any."""
     return f"*{note}*\n\n{text}" if note else text
-
-
-def duration(seconds: float) -> str:
-    """A short human duration: `42 s`, `5 min`, `2 h 5 min`, `3 d`."""
-    s = max(0, int(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min"
-    if s < 86400:
-        hours, minutes = divmod(s // 60, 60)
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{s // 86400} d"
 
 
 def safe_chart_urls(charts: Iterable[str]) -> list[str]:
@@ -118,11 +114,11 @@ def source_line(plan: CoachPlan, now: dt.datetime | None = None) -> str:
     """
     age = plan.age_seconds if now is None else plan.age_at(now)
     if plan.stale:
-        return f"Stale copy from {duration(age)} ago: the plan service is not answering"
+        return f"Stale copy fetched {ago(age)}: the plan service is not answering"
     if plan.error is not None:
         return "No answer from the plan service"
     if plan.from_cache:
-        return f"From cache · fetched {duration(age)} ago"
+        return f"From cache · fetched {ago(age)}"
     return "Live from the plan service"
 
 
@@ -146,7 +142,7 @@ def plan_embed(
     if plan.error is not None and not plan.stale:
         embed = discord.Embed(
             title=title,
-            description=cut(with_note(note, plan_body(plan.plan)), DESCRIPTION_LIMIT),
+            description=cut(with_note(note, FAILURE_TEXT[plan.error]), DESCRIPTION_LIMIT),
             colour=COLOUR_DOWN,
         )
         return embed.set_footer(text=footer)
@@ -228,41 +224,46 @@ def plans_embed(
     note: str | None = None,
     now: dt.datetime | None = None,
 ) -> discord.Embed:
-    """Every configured coach at a glance: an excerpt each, and a clear line for no plan."""
-    order = [cid for cid in names if cid in plans][:FIELD_COUNT_LIMIT]
-    shown = [plans[cid] for cid in order]
+    """Every configured coach at a glance: an excerpt each, and a clear line for no plan.
+
+    `plans` is the client's answer: the coaches that posted (one `names` does
+    not list is not shown), or, when the API failed, an entry per coach that is
+    a stale copy or a fallback. A coach of `names` without an entry has not posted.
+    """
+    order = list(names)[:FIELD_COUNT_LIMIT]
+    shown = [plans[cid] for cid in order if cid in plans]
     posted = sum(1 for p in shown if p.found)
-    down = sum(1 for p in shown if p.error is not None and not p.stale)
+    down = [p.error for p in shown if p.error is not None and not p.stale]
     closed = closed_day_note(calendar, day)
-    lines = [f"{posted} of {len(shown)} coaches posted a plan."]
+    lines = [f"{posted} of {plural(len(order), 'coach', 'coaches')} posted a plan."]
     if closed and not posted:
         lines = [closed, "No coach posted a plan for that day."]
-    if down:
+    if down and len(down) == len(order):
+        lines = [FAILURE_TEXT[down[0]]]
+    elif down:
         lines.append(
-            "The plan service could not answer"
-            + (
-                " for every coach; please try again in a minute."
-                if down == len(shown)
-                else f" for {down} of them; their lines say so."
-            )
+            f"The plan service could not answer for {len(down)} of them; their lines say so."
         )
     embed = discord.Embed(
         title=cut(f"Coach plans · {day_label(day, calendar)}", TITLE_LIMIT),
         description=cut(with_note(note, " ".join(lines)), DESCRIPTION_LIMIT),
-        colour=COLOUR_DOWN if down == len(shown) else COLOUR_STALE if down else COLOUR_PLAN,
+        colour=COLOUR_DOWN if len(down) == len(order) else COLOUR_STALE if down else COLOUR_PLAN,
     )
     embed.set_footer(text=cut(_overall_source(shown, now), FOOTER_LIMIT))
     field_names = [plain(names[cid], FIELD_NAME_LIMIT) for cid in order]
     room = EMBED_TOTAL_LIMIT - len(embed) - sum(len(n) for n in field_names)
     budget = max(40, min(FIELD_VALUE_LIMIT, room // max(1, len(order))))
     for cid, name in zip(order, field_names, strict=True):
-        embed.add_field(name=name, value=_summary(plans[cid], budget), inline=False)
+        embed.add_field(name=name, value=_summary(plans.get(cid), budget), inline=False)
     return embed
 
 
-def _summary(plan: CoachPlan, budget: int) -> str:
+def _summary(plan: CoachPlan | None, budget: int) -> str:
+    """One coach's line; None is a coach who has not posted."""
+    if plan is None:
+        return "No plan yet."
     if plan.error is not None and not plan.stale:
-        return cut("Unavailable right now: the plan service did not answer.", budget)
+        return cut(FAILURE_TEXT[plan.error], budget)
     if not plan.found:
         return cut("No plan yet." + (" *(stale)*" if plan.stale else ""), budget)
     meta: list[str] = []
@@ -272,7 +273,7 @@ def _summary(plan: CoachPlan, budget: int) -> str:
         meta.append(discord.utils.format_dt(plan.created_at, "t"))
     charts = len(safe_chart_urls(plan.charts))
     if charts:
-        meta.append(f"{charts} chart{'s' if charts != 1 else ''}")
+        meta.append(plural(charts, "chart"))
     if plan.stale:
         meta.append("*stale copy*")
     tail = cut(" · ".join(meta), max(0, budget // 2))
@@ -283,6 +284,8 @@ def _summary(plan: CoachPlan, budget: int) -> str:
 
 
 def _overall_source(plans: list[CoachPlan], now: dt.datetime | None) -> str:
+    if not plans:  # nobody posted: nothing says whether the answer was cached
+        return "From the plan service"
     answered = [p for p in plans if p.error is None or p.stale]
     if not answered:
         return "No answer from the plan service"
@@ -306,7 +309,7 @@ def stats_embed(metrics: Mapping[str, Any]) -> discord.Embed:
     )
     embed = discord.Embed(
         title="Plan cache",
-        description=f"{req['total']} requests since start.",
+        description=f"{plural(req['total'], 'request')} since start.",
         colour=COLOUR_STATS,
     )
     fields = [
@@ -314,7 +317,10 @@ def stats_embed(metrics: Mapping[str, Any]) -> discord.Embed:
         ("Hits / misses", f"{req['cache_hits']} / {req['cache_misses']}"),
         ("Coalesced", f"{req['coalesced']}"),
         ("API ok / errors / retries", f"{api['success']} / {api['errors']} / {api['retries']}"),
-        ("Cache size / max", f"{cache['size']} / {cache['max_size']}"),
+        (
+            "Cached plans",
+            f"{cache['plans']} · in {cache['size']} of {cache['max_size']} cache entries",
+        ),
         ("Cache TTL", f"{_seconds(cache['ttl_seconds'])} · evictions {cache['evictions']}"),
         ("Stale served / fallbacks", f"{req['stale_served']} / {req['fallbacks']}"),
         (
@@ -339,29 +345,33 @@ def _latencies(latency: Mapping[str, Mapping[str, float]]) -> str:
     if not latency:
         return "no upstream calls yet"
     return "\n".join(
-        f"{endpoint}: {v['p50']:.0f} / {v['p95']:.0f} ms ({int(v['count'])} calls)"
+        f"{endpoint}: {v['p50']:.0f} / {v['p95']:.0f} ms ({plural(int(v['count']), 'call')})"
         for endpoint, v in sorted(latency.items())
     )
 
 
 # -- short replies -----------------------------------------------------------------
 def rate_limited_text(retry_after: float) -> str:
-    return f"You're asking quickly. Please try again in {max(1, math.ceil(retry_after))} s."
+    return f"You're asking too quickly. Please try again in {max(1, math.ceil(retry_after))} s."
 
 
 def refusal_text() -> str:
     return "Sorry, only moderators can clear the plan cache."
 
 
-def cleared_text(count: int, coach_name: str | None, day: dt.date | None) -> str:
+def cleared_text(plans: int, coach_name: str | None, day: dt.date | None) -> str:
+    """What /clearcache did, in plans (the client's `cached_plans`), not cache entries."""
     scope = " and ".join(
         part
         for part in (coach_name and f"coach {escape(coach_name)}", day and day.isoformat())
         if part
     )
-    entries = "entry" if count == 1 else "entries"
-    text = f"Dropped {count} cached {entries}" + (f" for {scope}." if scope else " (everything).")
-    return cut(text, CONTENT_LIMIT)
+    where = f" for {scope}" if scope else ""
+    if plans:
+        head = f"Dropped {plural(plans, 'cached plan')}{where or ' (everything)'}."
+    else:
+        head = f"No plans were cached{where}."
+    return cut(f"{head} The next request asks the plan service.", CONTENT_LIMIT)
 
 
 def error_text(error_id: str) -> str:

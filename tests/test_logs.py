@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import discord
 import pytest
 
-from bot.logs import REDACTED, RedactSecrets, setup_logging
+from bot.logs import REDACTED, RedactSecrets, log_warnings, setup_logging
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GAbCdE.s3cr3t-t0k3n_value_ABCDEFGHIJKLMNOPQRSTUV"
 URL = "http://agent:hunter2-pass@127.0.0.1:5000/base"
@@ -98,21 +98,66 @@ def test_nothing_leaks_under_any_formatter(formatter: type[logging.Formatter]) -
     assert "login(" in text  # the stack is still printed, only redacted
 
 
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as stderr does in an interactive shell."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def test_setup_logging_with_discords_colour_formatter_hides_the_token(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
     root_logging: logging.Logger,
 ) -> None:
-    """On a TTY or in Docker discord.py picks its colour formatter; the token stays hidden."""
-    monkeypatch.setattr(discord.utils, "stream_supports_colour", lambda stream: True)
-
-    setup_logging("DEBUG", secrets=[TOKEN])
+    """On a terminal discord.py's colour formatter prints; the token stays hidden."""
+    terminal = Terminal()
+    setup_logging("DEBUG", secrets=[TOKEN], stream=terminal, environ={})
     handler = root_logging.handlers[-1]  # the one setup_logging added
     assert isinstance(handler.formatter, discord.utils._ColourFormatter)
     log_everything(logging.getLogger("tests.logs.setup"))
 
-    err = capsys.readouterr().err
-    assert leaks(err) == [] and "ValueError: login with [redacted]" in err
+    text = terminal.getvalue()
+    assert "\x1b[" in text  # coloured, as on a terminal
+    assert leaks(text) == [] and "ValueError: login with [redacted]" in text
+
+
+@pytest.mark.parametrize(
+    ("stream", "environ"),
+    [(io.StringIO(), {}), (Terminal(), {"NO_COLOR": "1"})],
+    ids=["pipe", "NO_COLOR"],
+)
+def test_no_colour_codes_off_a_terminal_or_with_no_color(
+    stream: io.StringIO,
+    environ: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    root_logging: logging.Logger,
+) -> None:
+    """A log file written through a pipe is plain text, in Docker too (where discord.py
+    would colour it), and NO_COLOR turns colour off on a terminal."""
+    monkeypatch.setattr(discord.utils, "is_docker", lambda: True)
+    setup_logging("INFO", stream=stream, environ=environ)
+    logging.getLogger("tests.logs.plain").warning("retrying %d times", 2)
+
+    line = stream.getvalue()
+    assert "\x1b" not in line
+    assert line.endswith("] [WARNING ] tests.logs.plain: retrying 2 times\n")
+
+
+def test_an_empty_no_color_means_unset(root_logging: logging.Logger) -> None:
+    """no-color.org: only a value turns colour off."""
+    terminal = Terminal()
+    setup_logging("INFO", stream=terminal, environ={"NO_COLOR": ""})
+    logging.getLogger("tests.logs.empty").warning("hello")
+    assert "\x1b[" in terminal.getvalue()
+
+
+def test_the_settings_warnings_are_logged_once_each(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.settings"):
+        log_warnings(["PLANS_X is not a setting; it is ignored"])
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [
+        ("bot.settings", "PLANS_X is not a setting; it is ignored")
+    ]
 
 
 def test_a_formatter_set_after_setup_cannot_undo_the_redaction(

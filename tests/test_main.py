@@ -92,10 +92,9 @@ def test_unknown_argument_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unrecognized arguments: --run" in capsys.readouterr().err
 
 
-def test_offline_hands_remaining_arguments_to_bot_offline(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """`--offline` imports bot.offline only then and passes the other arguments through."""
+@pytest.fixture
+def offline_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """A stand-in `bot.offline` whose `main` records the arguments it is handed."""
     seen: list[list[str]] = []
 
     def fake_main(argv: list[str]) -> int:
@@ -105,9 +104,46 @@ def test_offline_hands_remaining_arguments_to_bot_offline(
     fake = types.ModuleType("bot.offline")
     fake.main = fake_main  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "bot.offline", fake)
+    return seen
 
+
+def test_offline_hands_remaining_arguments_to_bot_offline(offline_calls: list[list[str]]) -> None:
+    """`--offline` imports bot.offline only then and passes the other arguments through."""
     assert entry.main(["--offline", "--run", "--no-web", "--no-browser"]) == 0
-    assert seen == [["--run", "--no-web", "--no-browser"]]
+    assert offline_calls == [["--run", "--no-web", "--no-browser"]]
+
+
+def test_offline_takes_every_other_argument_wherever_it_stands(
+    offline_calls: list[list[str]],
+) -> None:
+    """`--help` and options before `--offline` are the offline mode's, not ours."""
+    seen = offline_calls
+    assert entry.main(["--help", "--offline"]) == 0
+    assert entry.main(["--run", "/plan d", "--offline", "--no-web"]) == 0
+    assert seen == [["--help"], ["--run", "/plan d", "--no-web"]]
+
+
+def test_help_points_to_the_offline_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        entry.main(["--help"])
+    assert stopped.value.code == 0
+    assert "python -m bot --offline --help" in capsys.readouterr().out
+
+
+def test_a_misspelt_plans_name_gets_one_warning_naming_the_setting(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In `.env` and in the environment alike: one warning per name, with the right one."""
+    (clean_env / ".env").write_text(f"DISCORD_TOKEN={TOKEN}\nPLANS_CACHE_TTL=60\n")
+    monkeypatch.setenv("PLANS_CACHE_TTL", "60")
+    monkeypatch.setenv("PLANS_RETRIES", "2")
+
+    assert entry.main(["--check-config"]) == 0
+
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: PLANS_CACHE_TTL is not a setting; did you mean PLANS_CACHE_TTL_SECONDS?",
+        "warning: PLANS_RETRIES is not a setting; did you mean PLANS_MAX_RETRIES?",
+    ]
 
 
 def test_offline_without_the_module_says_so_and_exits_2(

@@ -30,9 +30,11 @@ def example_settings() -> dict[str, str]:
 def test_env_example_lists_every_setting_with_the_defaults() -> None:
     """`.env.example` is the documentation: it names every setting and its real default."""
     example = example_settings()
-    assert Settings.from_env(example, env_file=None) == Settings()
+    read = Settings.from_env(example, env_file=None)
+    assert read == Settings() and read.warnings == ()
     env_names = set(example)
-    assert len(env_names) == len(dataclasses.fields(Settings))
+    settings = [f for f in dataclasses.fields(Settings) if f.compare]  # `warnings` is none
+    assert len(env_names) == len(settings)
     assert "DISCORD_TOKEN" in env_names and "PLANS_API_URL" in env_names
 
 
@@ -85,6 +87,45 @@ def test_every_variable_is_read() -> None:
         "coaches": ("d", "x"),
         "deadline_seconds": 5 - 0.75,
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "warning"),
+    [
+        (
+            "PLANS_CACHE_TTL",
+            "PLANS_CACHE_TTL is not a setting; did you mean PLANS_CACHE_TTL_SECONDS?",
+        ),
+        ("PLANS_TIMEOUT", "PLANS_TIMEOUT is not a setting; did you mean PLANS_TIMEOUT_SECONDS?"),
+        ("PLANS_COACHES", "PLANS_COACHES is not a setting; did you mean COACHES?"),
+        ("PLANS_API_URI", "PLANS_API_URI is not a setting; did you mean PLANS_API_URL?"),
+        ("PLANS_XYZZY", "PLANS_XYZZY is not a setting; it is ignored"),
+    ],
+)
+def test_an_unknown_plans_name_is_a_warning_naming_the_closest_setting(
+    name: str, warning: str
+) -> None:
+    """A typo would leave the default in place without a word; the warning says which
+    setting was meant. It is not an error: nothing reads the value."""
+    settings = Settings.from_env({name: "60", "PLANS_CACHE_TTL_SECONDS": "120"}, env_file=None)
+    assert settings.warnings == (warning,)
+    assert settings.cache_ttl_seconds == 120 and settings == Settings(cache_ttl_seconds=120)
+
+
+def test_only_unknown_plans_names_are_warned_about_once_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other variables are not ours to judge; a name in `.env` and the environment is
+    one warning."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("PLANS_CACHE_TTL=60\nPLANS_MAX_RETRIES=2\nHOME_DIR=/x\n")
+    monkeypatch.setenv("PLANS_CACHE_TTL", "30")
+    monkeypatch.setenv("PATH_EXTRA", "1")
+    settings = Settings.from_env(env_file=env_file)
+    assert [w for w in settings.warnings if "PLANS_CACHE_TTL " in w] == [
+        "PLANS_CACHE_TTL is not a setting; did you mean PLANS_CACHE_TTL_SECONDS?"
+    ]
+    assert all(w.startswith("PLANS_") for w in settings.warnings)
 
 
 def test_empty_values_mean_default() -> None:

@@ -1,13 +1,16 @@
 """`python -m bot --offline`: the real bot in a simulated Discord, no token, no network.
 
 A reference Coach Plan API with demo plans starts on a free loopback port
-(or `PLANS_API_URL` from the environment is used), the bot runs inside
-SimCord's simulated guild, and two views show the same world: SimCord's
-Preview page in a browser and a console in this terminal.
+(`--api URL` uses another API instead; `PLANS_API_URL` is not used here, so a
+`.env` made for a real run cannot point the demo elsewhere unnoticed: the first
+line printed says which API answers), the bot runs inside SimCord's simulated
+guild, and two views show the same world: SimCord's Preview page in a browser
+and a console in this terminal.
 
     python -m bot --offline                      page + console
     python -m bot --offline --no-web             console only
-    python -m bot --offline --run "/plan d" ...  run commands, print, exit (1 if any failed)
+    python -m bot --offline --run "/plan d" ...  run commands, print, exit 1 if any
+                                                 failed or answered with a fallback
     python -m bot --offline --now 2026-11-26T10:00  ... as on Thanksgiving (New York time)
 
 "Today" is the current NYSE session: on a weekend or a holiday the bot opens
@@ -30,10 +33,11 @@ from zoneinfo import ZoneInfo
 
 from simcord import SetupError
 
-from bot.logs import setup_logging
+from bot.logs import log_warnings, setup_logging
 from bot.offline.console import Console, run_script, stdin_lines
 from bot.offline.world import OfflineWorld
-from bot.plans.envconfig import http_url
+from bot.plans.envconfig import argument_type, http_url
+from bot.plans.redact import mask_url_credentials
 from bot.settings import Settings, SettingsError
 
 EXIT_OK: Final = 0
@@ -52,16 +56,19 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="COMMAND",
         default=[],
-        help='run a command (repeatable), e.g. --run "/plan d"; no page, no console',
+        help='run a command (repeatable), e.g. --run "/plan d"; no page, no console; exit 1 '
+        "if any command failed or the API failed (a fallback or an old copy answered)",
     )
     parser.add_argument("--no-web", action="store_true", help="console only, no browser page")
     parser.add_argument("--no-browser", action="store_true", help="serve the page, open no browser")
     parser.add_argument("--port", type=int, default=None, help="page port (default: a free one)")
     parser.add_argument(
         "--api",
-        default=os.environ.get("PLANS_API_URL"),
+        type=argument_type(http_url),
+        default=None,
         metavar="URL",
-        help="use this Coach Plan API instead of a local demo one",
+        help="use this Coach Plan API instead of the local demo one (PLANS_API_URL is not "
+        "used offline)",
     )
     parser.add_argument(
         "--now",
@@ -89,19 +96,14 @@ def _instant(raw: str) -> dt.datetime:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.api is not None:
-        try:
-            args.api = http_url(args.api.strip())
-        except ValueError as exc:
-            parser.error(f"--api (or PLANS_API_URL): expected {exc}")
+    args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"python -m bot --offline: {exc}", file=sys.stderr)
         return EXIT_USAGE
     setup_logging(args.log_level, secrets=settings.secrets())
+    log_warnings(settings.warnings)
     try:
         return asyncio.run(_run(args, settings))
     except KeyboardInterrupt:
@@ -120,6 +122,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             settings, api_url=args.api, now=args.now, follow_wall_clock=not args.run
         )
         async with world:
+            print(_which_api(world, settings), flush=True)
             if args.run:
                 failures = await run_script(world, args.run)
                 return EXIT_FAILED if failures else EXIT_OK
@@ -156,6 +159,17 @@ async def _console_and_page(console: Console, preview: object) -> None:
         for task in (page_closed, console_done):
             task.cancel()
         await asyncio.gather(page_closed, console_done, return_exceptions=True)
+
+
+def _which_api(world: OfflineWorld, settings: Settings) -> str:
+    """The line that says where plans come from; a URL's password is masked."""
+    if not world.demo:
+        url = mask_url_credentials(world.api_url)
+        return f"Plans come from the Coach Plan API at {url} (--api)."
+    line = f"Plans come from a demo Coach Plan API at {world.api_url} (--api URL picks another)."
+    if settings.plans_api_url != Settings().plans_api_url:
+        line += " PLANS_API_URL is not used offline."
+    return line
 
 
 def _announce(url: str, *, open_browser: bool) -> None:

@@ -30,10 +30,7 @@ class CommandCall:
 
 def parse_command(line: str, tree: app_commands.CommandTree[discord.Client]) -> CommandCall:
     """Parse `line` against the slash commands registered on `tree`."""
-    try:
-        words = shlex.split(line.strip())
-    except ValueError as exc:
-        raise CommandLineError(f"could not read that line: {exc}") from None
+    words = _words(line)
     if not words or not words[0].startswith("/") or len(words[0]) == 1:
         raise CommandLineError("commands start with /, e.g. /plan d")
     name = words[0][1:].lower()
@@ -57,6 +54,24 @@ def parse_command(line: str, tree: app_commands.CommandTree[discord.Client]) -> 
     if required:
         raise CommandLineError(f"/{name} needs {', '.join(required)}: /{name} {_usage(params)}")
     return CommandCall(name, options)
+
+
+def _words(line: str) -> list[str]:
+    """The line split as a shell would, so "Day Trading" in quotes is one word.
+
+    shlex's own messages ("No closing quotation", "No escaped character") name
+    its parser's state; a person typing a command needs to hear what to fix.
+    """
+    try:
+        return shlex.split(line.strip())
+    except ValueError:
+        if line.rstrip().endswith("\\"):
+            raise CommandLineError(
+                "the line ends with a backslash; remove it, or put the value in quotes"
+            ) from None
+        raise CommandLineError(
+            'the quotes don\'t match: close every " or \' you open, e.g. /plan coach:"Day Trading"'
+        ) from None
 
 
 def _usage(params: list[str]) -> str:

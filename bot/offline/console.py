@@ -10,13 +10,15 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Final, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.offline.commandline import CommandLineError, parse_command
 from bot.offline.terminal import render_reply
 from bot.offline.world import OfflineWorld, Outcome
+from bot.plans.wording import plural
+from bot.settings import Coach
 
 HELP: Final = """\
 Commands (as in Discord; positional or name:value options):
@@ -25,10 +27,17 @@ Commands (as in Discord; positional or name:value options):
   /plans [date]                 every coach's plan for a session
   /cachestats                   the plan client's cache and API figures
   /clearcache [coach] [date]    drop cached plans (moderators only)
+Coaches (id or name, any case; quote a name with spaces):
+{coaches}
 Console:
   /as member | /as moderator    switch who is typing
   /help                         this text
   /quit                         stop everything (Ctrl-C works too)"""
+
+
+def help_text(coaches: Iterable[Coach]) -> str:
+    """`/help`, listing every configured coach (COACHES), not a sample of them."""
+    return HELP.format(coaches="\n".join(f"  {c.id:<30}{c.name}" for c in coaches))
 
 
 class Console:
@@ -59,7 +68,7 @@ class Console:
             self.quit_requested = True
             return False
         if word == "/help":
-            self.say(HELP)
+            self.say(help_text(self.world.settings.coaches))
             return True
         if word == "/as":
             who = line.split()[1:2]
@@ -84,7 +93,11 @@ class Console:
         self.say(f"\n[{outcome.actor}] {outcome.call}")
         if outcome.failed:
             self.failures += 1
+        if outcome.problem is not None:
             self.say(f"! {outcome.problem}")
+        if outcome.fallbacks:
+            answers = plural(outcome.fallbacks, "answer")
+            self.say(f"! the plan API failed: {answers} came from a fallback or an old copy")
         if outcome.content or outcome.embeds:
             self.say(
                 render_reply(

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.plans.wording import ago
+
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 _WIDTH = 88
 
@@ -27,23 +29,10 @@ def readable_timestamps(text: str, tz: ZoneInfo, now: dt.datetime | None = None)
     def local(match: re.Match[str]) -> str:
         when = dt.datetime.fromtimestamp(int(match.group(1)), tz)
         if match.group(2) == "R":
-            return _ago(current - when)
+            return ago((current - when).total_seconds())
         return when.strftime("%Y-%m-%d %H:%M %Z")
 
     return _ESCAPED.sub(r"\1", _TIMESTAMP.sub(local, text))
-
-
-def _ago(delta: dt.timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    future, seconds = seconds < 0, abs(seconds)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            text = f"{n} {unit}{'s' if n != 1 else ''}"
-            break
-    else:
-        text = "moments"
-    return f"in {text}" if future else f"{text} ago"
 
 
 def render_reply(

@@ -2,8 +2,8 @@
 
 The bot is built by the same factory as a real run (`create_bot`), from the
 same settings (`Settings.from_env`), with four differences that need no
-change to the bot: no token, `PLANS_API_URL` pointing at a local reference
-API with demo data (unless one is given), connections closed after use,
+change to the bot: no token, the API URL replaced by a local reference API
+with demo data (or by the `api_url` given), connections closed after use,
 since SimCord waits on every pending timer, an idle keep-alive one included,
 and one clock for the whole world.
 
@@ -59,7 +59,13 @@ T = TypeVar("T")
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Outcome:
-    """What one command produced: the reply parts, or why there was none."""
+    """What one command produced: the reply parts, or why there was none.
+
+    `fallbacks` counts the answers the plan client made up while the command
+    ran because the API failed (a fallback, or an old copy marked stale). It
+    comes from the client's own counters, not from how the reply looks, so a
+    change of wording or colour in the cog cannot hide a failure from `--run`.
+    """
 
     call: CommandCall
     actor: str
@@ -67,10 +73,11 @@ class Outcome:
     embeds: tuple[discord.Embed, ...] = ()
     ephemeral: bool = False
     problem: str | None = None
+    fallbacks: int = 0
 
     @property
     def failed(self) -> bool:
-        return self.problem is not None
+        return self.problem is not None or self.fallbacks > 0
 
 
 class OfflineWorld:
@@ -86,6 +93,8 @@ class OfflineWorld:
     ) -> None:
         self._base_settings = settings
         self._api_url = api_url
+        #: True when the plans come from our own demo API (no `api_url` given).
+        self.demo = api_url is None
         self.started_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         self._wall_started_at = dt.datetime.now(dt.UTC)
         self.follow_wall_clock = follow_wall_clock
@@ -170,10 +179,14 @@ class OfflineWorld:
         """Run one slash command as `actor_name`, waiting for any page action to finish."""
         actor = self.actors[actor_name]
         cursor = self.env.error_cursor
+
+        async def slash() -> tuple[simcord.InteractionResult, int]:
+            before = self.fallbacks_so_far()  # inside the lock: no page action in between
+            result = await actor.slash(self.channel, call.name, **call.options)
+            return result, self.fallbacks_so_far() - before
+
         try:
-            result = await self._exclusive(
-                lambda: actor.slash(self.channel, call.name, **call.options)
-            )
+            result, fallbacks = await self._exclusive(slash)
         except SetupError as exc:
             return Outcome(call, actor_name, problem=_setup_problem(str(exc), call))
         except TimeoutError:
@@ -194,7 +207,16 @@ class OfflineWorld:
             embeds=tuple(response.embeds),
             ephemeral=response.ephemeral,
             problem=f"the bot raised {type(errors[0]).__name__}" if errors else None,
+            fallbacks=fallbacks,
         )
+
+    def fallbacks_so_far(self) -> int:
+        """Answers the plan client gave without the API so far: fallbacks and stale copies."""
+        client = self.bot.plans
+        if client is None:
+            return 0
+        counted = client.get_metrics()["requests"]
+        return int(counted["fallbacks"]) + int(counted["stale_served"])
 
     async def refresh_page(self) -> None:
         """Show console actions on an open page (it re-reads state every 500 ms)."""

@@ -209,6 +209,10 @@ class PlanCache(Generic[T]):
     def size(self) -> int:
         return len(self._entries)
 
+    def items(self) -> list[tuple[Key, Entry[T]]]:
+        """The stored entries, expired or not yet dropped; a copy, for counting."""
+        return [(key, entry) for key, (_, entry) in self._entries.items()]
+
 
 @final
 class StaleStore(Generic[T]):

@@ -25,7 +25,7 @@ from .breaker import CircuitBreaker
 from .cache import Key, PlanCache, StaleStore
 from .config import DEFAULT_COACHES as DEFAULT_COACHES
 from .config import ClientArgs, ClientConfig, split_args
-from .fetch import ALL, Freshness, PlanFetcher
+from .fetch import ALL, Freshness, PlanFetcher, count_plans
 from .keys import PlanKeys
 from .loads import CLOSED_TEXT, Loads
 from .market import MarketCalendar
@@ -221,7 +221,14 @@ class CoachPlanClient:
     async def fetch_all_coach_plans(
         self, date: str | dt.date | None = None, *, deadline: float | None = None
     ) -> dict[str, CoachPlan]:
-        """Every configured coach's plan for a day, keyed by plain coach id ("d")."""
+        """The day's posted plans as the API returned them, keyed by plain coach id ("d").
+
+        Only coaches that posted are in it, a coach the configuration does not
+        list included, so `len()` counts the day's plans (as the seed's client
+        did); who has not posted is for the caller, who knows `coaches`, to say.
+        When the API fails there is one entry per configured coach: its last
+        good answer marked `stale` (a plan or "no plan"), else a fallback.
+        """
         day = self.normalize_date(date)
         result = await self._get((ALL, day.isoformat()), deadline)
         if not isinstance(result, PlanUnavailable):
@@ -256,6 +263,7 @@ class CoachPlanClient:
                 "not_found_ttl_seconds": self.freshness.not_found_seconds,
                 "past_ttl_seconds": self.freshness.past_seconds,
                 "stale_size": len(self._stale),
+                "plans": count_plans(self._cache),
             },
             breaker=self.breaker.snapshot(),
             refreshes_in_flight=self._cache.refreshes_in_flight(),
@@ -265,6 +273,9 @@ class CoachPlanClient:
     def clear_cache(self, coach: str | None = None, date: str | dt.date | None = None) -> int:
         """Drop cached entries (all, or one coach and/or day); returns how many went.
 
+        The count is of cache entries (keys): one per coach and day asked for
+        alone, one per day asked for whole (/all), which holds several plans;
+        `cached_plans` counts plans, before a clear for what it will drop.
         Stale copies stay: they are only ever shown when the API fails, marked stale.
         A load of a cleared key already in flight never stores its answer: the next
         call asks the API again.
@@ -280,6 +291,12 @@ class CoachPlanClient:
             return (iso is None or day == iso) and (cid is None or who in (cid, ALL))
 
         return self._cache.clear(match)
+
+    def cached_plans(self, coach: str | None = None, date: str | dt.date | None = None) -> int:
+        """Posted plans in the cache (all, or one coach and/or day), each coach's day once."""
+        cid = None if coach is None else self.normalize_coach(coach)
+        iso = None if date is None else self.normalize_date(date).isoformat()
+        return count_plans(self._cache, cid, iso)
 
     # -- internals -----------------------------------------------------------------
     def _deadline_at(self, deadline: float | None) -> float:

@@ -15,14 +15,17 @@ it: the bot's `PLANS_MAX_RETRIES: expected ...`, the tools'
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import difflib
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, Final, Generic, TypeVar, final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .market import CALENDARS, DEFAULT_CALENDAR
+from .redact import mask_url_credentials
 
 T = TypeVar("T")
 
@@ -145,9 +148,14 @@ def timezone(raw: str) -> str:
 
 def calendar_name(raw: str) -> str:
     """The name of a market calendar this version knows (any case), e.g. NYSE."""
+    return upper_choice(raw, CALENDARS, f"a market calendar name: {', '.join(CALENDARS)}")
+
+
+def upper_choice(raw: str, choices: Collection[str], expected: str) -> str:
+    """`raw` in upper case if it is one of `choices` (upper-case names), else ValueError."""
     key = raw.upper()
-    if key not in CALENDARS:
-        raise ValueError(f"a market calendar name: {', '.join(CALENDARS)}")
+    if key not in choices:
+        raise ValueError(expected)
     return key
 
 
@@ -163,6 +171,24 @@ def coach_names(raw: str) -> dict[str, str]:
             raise ValueError("comma-separated id=Name pairs such as d=Day Trading,s=Swing")
         names[cid] = name
     return names
+
+
+def argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """`parse` as an argparse `type=`, so a command-line option obeys its variable's rule.
+
+    argparse then names the option in the sentence: `argument --timeout:
+    expected a number of seconds above 0 and at most 300 (got '0')`; a URL's
+    password is masked in the value repeated.
+    """
+
+    def checked(raw: str) -> T:
+        try:
+            return parse(raw.strip())
+        except ValueError as exc:
+            shown = mask_url_credentials(raw)[:MAX_SHOWN_CHARS]
+            raise argparse.ArgumentTypeError(f"expected {exc} (got {shown!r})") from None
+
+    return checked
 
 
 # -- the variables ------------------------------------------------------------------------
@@ -219,6 +245,7 @@ class EnvReader:
     `problems` maps each bad variable to what it expects plus what it got,
     e.g. `a whole number from 1 to 10 (got '0')`; `conceal(name, raw)` says
     which values must not be repeated (a token, a URL with a password).
+    `asked` holds every name read so far: what `unknown_names` compares with.
     """
 
     def __init__(
@@ -227,9 +254,11 @@ class EnvReader:
         self._environ = environ
         self._conceal = conceal
         self.problems: dict[str, str] = {}
+        self.asked: set[str] = set()
 
     def get(self, name: str, default: T, parse: Callable[[str], T]) -> T:
         """`name` parsed, or `default` when it is unset or bad (a bad one is a problem)."""
+        self.asked.add(name)
         raw = (self._environ.get(name) or "").strip()
         if not raw:
             return default
@@ -243,6 +272,29 @@ class EnvReader:
     def read(self, variable: ClientVariable[T], default: T) -> T:
         """`get` for one of the plan client's variables, with its shared parser."""
         return self.get(variable.name, default, variable.parse)
+
+
+def unknown_names(
+    environ: Mapping[str, str], known: Collection[str], *, prefix: str = "PLANS_"
+) -> list[str]:
+    """One warning per variable named like ours (`prefix`) that is not one of `known`.
+
+    A misspelt name is otherwise silently ignored and its default used
+    (`PLANS_CACHE_TTL=60` leaves the TTL at an hour), so the warning names the
+    closest real setting when there is one. The usual slips are a unit left
+    off and a prefix added, so a setting that the name begins, or ends, is
+    preferred to difflib's guess: `PLANS_TIMEOUT` means `PLANS_TIMEOUT_SECONDS`
+    (difflib ranks `PLANS_TIMEZONE` first), `PLANS_COACHES` means `COACHES`.
+    Only `prefix` is checked: the environment holds plenty of variables that
+    are nobody's business here.
+    """
+    warnings = []
+    for name in sorted(n for n in environ if n.startswith(prefix) and n not in known):
+        part = [k for k in known if k.startswith(f"{name}_") or name.endswith(f"_{k}")]
+        close = sorted(part, key=len) or difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"did you mean {close[0]}?" if close else "it is ignored"
+        warnings.append(f"{name} is not a setting; {hint}")
+    return warnings
 
 
 def _shorten(raw: str) -> str:

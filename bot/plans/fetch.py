@@ -21,6 +21,7 @@ from .keys import PlanKeys
 from .metrics import ClientStats
 from .models import CoachPlan, PlanError, parse_all
 from .transport import Upstream
+from .wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,24 @@ log = logging.getLogger(__name__)
 ALL: Final = "*"
 PLAN_PATH: Final = "api/coach-plans/"
 ALL_PATH: Final = "api/coach-plans/all"
+
+
+def count_plans(cache: PlanCache[Any], coach: str | None = None, iso: str | None = None) -> int:
+    """Posted plans `cache` holds for `coach` and/or day `iso` (None: any), each coach's day
+    counted once, though a day's /all entry and the coaches' own entries hold the same plans.
+
+    What people mean by "cached plans": not entries (an /all entry holds several
+    plans), not "no plan" answers. Expired entries not yet dropped count, as in `size`.
+    """
+    held: set[Key] = set()
+    for (who, day), entry in cache.items():
+        if iso is not None and day != iso:
+            continue
+        if who == ALL:
+            held.update((cid, day) for cid in entry.fresh)
+        elif entry.fresh.found:
+            held.add((who, day))
+    return sum(1 for who, _ in held if coach is None or who == coach)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -87,10 +106,7 @@ class PlanFetcher:
             fetched_at = self._now()
             if who == ALL:
                 plans = parse_all(reply.body, self._keys.coaches, day, fetched_at, self._api_zone)
-                for cid, plan in plans.items():
-                    self._stale.remember((cid, iso), plan)
-                    cache.put((cid, iso), self.entry(plan, iso), seq)
-                return self._entry_of_all(plans, iso)
+                return self._entry_of_all(plans, day, fetched_at, cache, seq)
             if reply.status == 404:
                 self._stats.api_not_found += 1
                 plan = CoachPlan.missing(who, day, fetched_at)
@@ -103,23 +119,42 @@ class PlanFetcher:
             raise
         finally:
             ms = (time.perf_counter() - started) * 1000
-            log.info("fetched %s/%s: %s after %d attempt(s) in %.1f ms",
-                     who, iso, status, attempts, ms)  # fmt: skip
+            log.info("fetched %s/%s: %s after %s in %.1f ms",
+                     who, iso, status, plural(attempts, "attempt"), ms)  # fmt: skip
 
     def entry(self, plan: CoachPlan, iso: str) -> Entry[CoachPlan]:
-        return self._make_entry(plan, plan.marked(from_cache=True), self._ttl_for(plan, iso))
+        return self._make_entry(plan, plan.marked(from_cache=True), self._ttl(plan.found, iso))
 
-    def _entry_of_all(self, plans: dict[str, CoachPlan], iso: str) -> Entry[Any]:
-        ttl = min(self._ttl_for(p, iso) for p in plans.values())
+    def _entry_of_all(
+        self,
+        plans: dict[str, CoachPlan],
+        day: dt.date,
+        fetched_at: dt.datetime,
+        cache: PlanCache[Any],
+        seq: int,
+    ) -> Entry[Any]:
+        """The day's /all entry (the plans as posted), after filling each configured coach's
+        own entry and stale copy, "no plan" included, so `/plan` after `/plans` is a hit.
+
+        A coach the configuration does not list gets neither: it cannot be asked
+        for alone. The entry lives as briefly as its shortest-lived coach, and a
+        configured coach who has not posted counts as a "no plan" answer.
+        """
+        iso = day.isoformat()
+        for cid in self._keys.coaches:
+            plan = plans.get(cid) or CoachPlan.missing(cid, day, fetched_at)
+            self._stale.remember((cid, iso), plan)
+            cache.put((cid, iso), self.entry(plan, iso), seq)
+        everyone = all(cid in plans for cid in self._keys.coaches)
         cached = {c: p.marked(from_cache=True) for c, p in plans.items()}
-        return self._make_entry(plans, cached, ttl)
+        return self._make_entry(plans, cached, self._ttl(everyone, iso))
 
     def _make_entry(self, fresh: Any, cached: Any, ttl: float) -> Entry[Any]:
         now = self._clock()
         refresh_at = now + ttl * (1 - self._fresh.refresh_ahead_ratio)
         return Entry(fresh, cached, now, now + ttl, refresh_at)
 
-    def _ttl_for(self, plan: CoachPlan, iso: str) -> float:
+    def _ttl(self, found: bool, iso: str) -> float:
         """By session: days before the current session are settled and kept long, "no plan"
         included; the current session (and anything later, such as a weekend outlook
         after it) is kept `today_seconds`, and its "no plan" briefly, since a coach
@@ -128,6 +163,6 @@ class PlanFetcher:
         """
         if iso < self._keys.today_iso():
             return self._fresh.past_seconds
-        if not plan.found:
+        if not found:
             return self._fresh.not_found_seconds
         return self._fresh.today_seconds

@@ -11,24 +11,30 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 ErrorCategory = Literal["timeout", "unavailable", "bad_response", "rejected"]
 
+#: How the API's own failure text starts (a 200 that is a failure), and how the seed's
+#: client worded its fallback; ours keeps that sentence (see `fallback_text`).
 ERROR_PLAN_PREFIX: Final = "Error retrieving plan"
 ALL_KEY_PREFIX: Final = "coach_"
 #: The deployed service's zone, in which its naive timestamps are written.
 DEFAULT_API_ZONE: Final = ZoneInfo("America/New_York")
 
-#: What a person reads when the API could not answer; never the URL or an exception.
-FALLBACK_TEXT: Final[Mapping[str, str]] = {
-    "timeout": "The plan service took too long to answer. Please try again in a minute.",
-    "unavailable": "The plan service is unavailable right now. Please try again later.",
-    "bad_response": "The plan service sent an answer we could not read. Please try again later.",
-    "rejected": "The plan service refused this request.",
-}
+
+def fallback_text(coach: str, error: ErrorCategory) -> str:
+    """A fallback's `plan`: the seed client's sentence plus the category, nothing upstream.
+
+    The library returns categories and words no failure for people: the bot
+    and the agent tools each do that once, for their own readers. This one
+    sentence stays because code written for the seed's client prints or tests
+    `plan["plan"]` ("Error retrieving plan for coach d"); it never holds the
+    URL, the status or the API's text.
+    """
+    return f"{ERROR_PLAN_PREFIX} for coach {coach}: {error}"
 
 
 class PlanError(Exception):
@@ -191,8 +197,8 @@ class CoachPlan:
     # -- building ------------------------------------------------------------------
     @classmethod
     def fallback(cls, coach: str, day: dt.date, error: ErrorCategory) -> CoachPlan:
-        """The answer when the API failed: readable text, no charts, never cached."""
-        return cls(coach=coach, day=day, plan=FALLBACK_TEXT[error], error=error)
+        """The answer when the API failed: `error` says why, no charts, never cached."""
+        return cls(coach=coach, day=day, plan=fallback_text(coach, error), error=error)
 
     @classmethod
     def missing(cls, coach: str, day: dt.date, fetched_at: dt.datetime) -> CoachPlan:
@@ -246,11 +252,20 @@ def parse_all(
     fetched_at: dt.datetime,
     api_zone: dt.tzinfo = DEFAULT_API_ZONE,
 ) -> dict[str, CoachPlan]:
-    """Parse /all into `{coach_id: plan}` for every configured coach.
+    """Parse /all into `{coach_id: plan}` for the coaches that posted, as the API sent them.
 
-    Coaches that posted nothing get the "no plan" answer, so the result always
-    has one entry per configured coach; ids the configuration does not know are
-    ignored (the API may know more coaches than we show).
+    Keys lose the contract's `coach_` prefix (plain ids are accepted too), so
+    the result is keyed like the rest of the client. A coach the
+    configuration (`coaches`) does not list is kept: the API may know more
+    coaches than we show, and `len()` counts the day's plans as the seed's
+    client did. Who has not posted is for the reader to say, who knows the
+    configured coaches. An entry in the "no plan" form is not a plan and is
+    left out.
+
+    A configured coach's entry must be a plan object (else BadResponse). Other
+    keys are extra keys, ignored, unless they look like a plan (`coach_<id>`,
+    or an object with a `plan`): an unlisted coach's entry that does not parse
+    is dropped rather than failing the plans we do show.
     """
     if not isinstance(body, dict):
         raise BadResponse("the /all answer is not a JSON object", day=day)
@@ -258,10 +273,23 @@ def parse_all(
         raise BadResponse("the API reported an error inside a 200", day=day)
     plans: dict[str, CoachPlan] = {}
     for key, value in body.items():
-        coach = key.removeprefix(ALL_KEY_PREFIX).lower() if isinstance(key, str) else ""
+        coach = key.lower().removeprefix(ALL_KEY_PREFIX) if isinstance(key, str) else ""
         if coach in coaches:
-            plans[coach] = CoachPlan.from_json(value, coach, day, fetched_at, api_zone)
-    return {c: plans.get(c) or CoachPlan.missing(c, day, fetched_at) for c in coaches}
+            plan = CoachPlan.from_json(value, coach, day, fetched_at, api_zone)
+        elif coach.isalnum() and (key.lower() != coach or _looks_like_plan(value)):
+            try:
+                plan = CoachPlan.from_json(value, coach, day, fetched_at, api_zone)
+            except BadResponse:
+                continue
+        else:
+            continue
+        if plan.found:
+            plans[coach] = plan
+    return plans
+
+
+def _looks_like_plan(value: object) -> bool:
+    return isinstance(value, dict) and "plan" in value
 
 
 def _text(body: dict[str, Any], key: str, coach: str, day: dt.date) -> str:

@@ -3,6 +3,10 @@
 Kept apart from the plan path: no cache, no breaker (a health check must reach
 the server even while the breaker keeps plan requests away), one attempt for
 health. Both answer the server's trouble with data, never an exception.
+
+Unlike the plan path's errors, the health answer names the URL asked (its
+password masked): it goes to the operator who chose it, and "unreachable"
+alone does not say whether the wrong address was configured.
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ from typing import Any
 
 from .breaker import CircuitBreaker
 from .models import PlanError
+from .redact import mask_url_credentials
 from .transport import Upstream
 
 
 async def check_health(
     upstream: Upstream, breaker: CircuitBreaker, *, deadline_at: float
 ) -> dict[str, Any]:
-    """The server's own health answer plus ours (breaker state, last error)."""
+    """The server's own health answer plus ours (breaker state, last error) and the URL."""
     ours = {"breaker": breaker.state, "last_error": upstream.last_error}
+    url = mask_url_credentials(upstream.base_url + "health")
     started = time.perf_counter()
     try:
         reply = await upstream.get_json(
@@ -34,6 +40,7 @@ async def check_health(
         return {
             "healthy": False,
             "status": "unreachable",
+            "url": url,
             "error": getattr(exc, "category", "unavailable"),
             "server": None,
             "client": ours,
@@ -42,6 +49,7 @@ async def check_health(
     return {
         "healthy": reply.status == 200 and body.get("status") == "healthy",
         "status": body.get("status", "unknown"),
+        "url": url,
         "http_status": reply.status,
         "latency_ms": round((time.perf_counter() - started) * 1000, 2),
         "server": body,

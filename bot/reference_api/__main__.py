@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import signal
 import sqlite3
@@ -19,10 +18,11 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Final
+from typing import Final, NoReturn
 
 from ._clock import DEFAULT_TIMEZONE, server_zone
 from ._guard import CONNECTION_CEILING, DEFAULT_HEADER_TIMEOUT_SECONDS
+from ._loadfile import LoadFileRejected, one_line, read_rows, shown
 from ._logs import RepeatFilter, log_suppressed
 from .db import ForeignPlansError
 from .loader import DEFAULT_COACHES, LoadError, load_plans
@@ -41,9 +41,6 @@ EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 1
 EXIT_REJECTED: Final = 2
 DEFAULT_PORT: Final = 5000
-# A plan is about a kilobyte: this is tens of thousands of plans, and it keeps a stray
-# `load /dev/zero` or a huge file from exhausting memory.
-MAX_LOAD_FILE_BYTES: Final = 16 * 1024 * 1024
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,24 +48,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Dispatch by hand: argparse subcommands would make `--db` ambiguous between the
     # default command (serve) and `load`.
     if args[:1] == ["load"]:
-        return _load(_parse(_load_parser(), args[1:]))
+        return _load(_load_parser().parse_args(args[1:]))
     if args[:1] == ["serve"]:
         args = args[1:]
-    return _serve(_parse(_serve_parser(), args))
+    return _serve(_serve_parser().parse_args(args))
 
 
-def _parse(parser: argparse.ArgumentParser, args: Sequence[str]) -> argparse.Namespace:
-    """Parse, then refuse an unknown `--timezone` as argparse refuses a bad flag: exit 2.
+class _Parser(argparse.ArgumentParser):
+    """Every argument is checked by its `type=`, and every refusal is one line: exit 2.
 
-    Checked here rather than by `type=`, so the refusal is one line without the usage.
+    One line rather than argparse's usage block: a bad value (`--timezone
+    Nowhere/Else`, `--port x`) needs the sentence that says why, and `--help`
+    is there for the usage.
     """
-    parsed = parser.parse_args(args)
-    try:
-        server_zone(parsed.timezone)
-    except ValueError as exc:
-        print(f"{parser.prog}: error: argument --timezone: {exc}", file=sys.stderr)
-        raise SystemExit(EXIT_REJECTED) from None
-    return parsed
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_REJECTED, f"{self.prog}: error: {message}\n")
 
 
 def _common(parser: argparse.ArgumentParser, db_help: str) -> argparse.ArgumentParser:
@@ -81,6 +76,7 @@ def _common(parser: argparse.ArgumentParser, db_help: str) -> argparse.ArgumentP
     parser.add_argument(
         "--timezone",
         metavar="ZONE",
+        type=_zone,
         default=DEFAULT_TIMEZONE,
         help="IANA zone of stamps and of the default day (default: %(default)s)",
     )
@@ -91,7 +87,7 @@ def _common(parser: argparse.ArgumentParser, db_help: str) -> argparse.ArgumentP
 
 
 def _serve_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m bot.reference_api",
         description="Serve the reference Coach Plan API.",
         epilog="Load plans with: python -m bot.reference_api load FILE.json [--db FILE]",
@@ -108,20 +104,19 @@ def _serve_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--read-only", action="store_true", help="serve the database without ever writing it"
     )
-    parser.add_argument(
-        "--header-timeout",
-        metavar="SECONDS",
-        type=_positive(float),
-        default=DEFAULT_HEADER_TIMEOUT_SECONDS,
-        help="close a connection that has not sent its request head by then (default: %(default)g)",
-    )
-    parser.add_argument(
-        "--body-timeout",
-        metavar="SECONDS",
-        type=_positive(float),
-        default=DEFAULT_BODY_TIMEOUT_SECONDS,
-        help="how long to drain a request body nobody reads (default: %(default)g)",
-    )
+    for flag, default, purpose in (
+        ("--header-timeout", DEFAULT_HEADER_TIMEOUT_SECONDS,
+         "close a connection that has not sent its request head by then"),
+        ("--body-timeout", DEFAULT_BODY_TIMEOUT_SECONDS,
+         "how long to drain a request body nobody reads"),
+    ):  # fmt: skip
+        parser.add_argument(
+            flag,
+            metavar="SECONDS",
+            type=_positive(float),
+            default=default,
+            help=f"{purpose} (default: %(default)g)",
+        )
     parser.add_argument(
         "--max-connections",
         metavar="N",
@@ -137,7 +132,7 @@ def _serve_parser() -> argparse.ArgumentParser:
 
 
 def _load_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m bot.reference_api load",
         description="Load plans from a JSON file (all rows or none); see docs/reference-api.md.",
     )
@@ -159,6 +154,15 @@ def _positive(kind: type[float] | type[int]) -> Callable[[str], float]:
     return parse
 
 
+def _zone(raw: str) -> str:
+    """A zone name the server accepts (checked now, so nothing starts with a bad one)."""
+    try:
+        server_zone(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return raw
+
+
 def _coaches(raw: str) -> tuple[str, ...]:
     return tuple(coach.strip() for coach in raw.split(",") if coach.strip())
 
@@ -176,78 +180,28 @@ def _configure_logging(level: str | None, default: int) -> RepeatFilter:
     return repeats
 
 
-def _shown(path: object) -> str:
-    """A path as one printable line: a name with a newline or undecodable bytes is quoted."""
-    text = str(path)
-    return text if text.isprintable() else repr(text)
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
-class _Rejected(Exception):
-    """The load file cannot be used; the message is the whole sentence for stderr."""
-
-
-def _read_rows(path: Path) -> object:
-    """The JSON value in `path`, or `_Rejected` saying in one sentence why there is none."""
-    name = _shown(path)
-    try:
-        with path.open("rb") as file:
-            raw = file.read(MAX_LOAD_FILE_BYTES + 1)
-    except OSError as exc:
-        raise _Rejected(f"cannot read {name}: {exc.strerror or _one_line(exc)}") from None
-    if len(raw) > MAX_LOAD_FILE_BYTES:
-        raise _Rejected(f"{name} is too large: over {MAX_LOAD_FILE_BYTES // 2**20} MiB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        byte = raw[exc.start]
-        raise _Rejected(
-            f"{name} is not valid JSON: not UTF-8 text (byte {byte:#04x} at offset {exc.start})"
-        ) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        raise _Rejected(f"{name} is not valid JSON: {exc.msg} at {where}") from None
-    except RecursionError:
-        raise _Rejected(f"{name} is nested too deeply to load") from None
-    except ValueError:  # the only other one: an integer past Python's digit limit
-        raise _Rejected(f"{name} holds a number too long to load") from None
-    except MemoryError:
-        raise _Rejected(f"{name} is too large to load") from None
-
-
 def _load(args: argparse.Namespace) -> int:
     repeats = _configure_logging(args.log_level, logging.WARNING)
     db = DEFAULT_DB_PATH if args.db is None else args.db
+    file, nothing = shown(args.file), "nothing was written"
     try:
-        rows = _read_rows(args.file)
+        rows = read_rows(args.file)
         count = load_plans(db, rows, coaches=_coaches(args.coaches), timezone=args.timezone)
-    except _Rejected as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_REJECTED
+    except LoadFileRejected as exc:
+        return _fail(EXIT_REJECTED, str(exc))
     except LoadError as exc:
-        print(f"error: {_shown(args.file)}: {exc}; nothing was written", file=sys.stderr)
-        return EXIT_REJECTED
+        return _fail(EXIT_REJECTED, f"{file}: {exc}; {nothing}")
     except sqlite3.Error as exc:
-        print(
-            f"error: database {_shown(db)}: {_one_line(exc)}; nothing was written", file=sys.stderr
-        )
-        return EXIT_FAILURE
+        return _fail(EXIT_FAILURE, f"database {shown(db)}: {one_line(exc)}; {nothing}")
     except Exception as exc:
         log.debug("loading %s failed", args.file, exc_info=True)
-        print(
-            f"error: cannot load {_shown(args.file)} into {_shown(db)}: {_one_line(exc)}; "
-            "nothing was written",
-            file=sys.stderr,
+        return _fail(
+            EXIT_FAILURE, f"cannot load {file} into {shown(db)}: {one_line(exc)}; {nothing}"
         )
-        return EXIT_FAILURE
     finally:
         log_suppressed(log, repeats.drain())
-    print(f"loaded {count} plans from {_shown(args.file)} into {_shown(db)}")
+    plans = "plan" if count == 1 else "plans"
+    print(f"loaded {count} {plans} from {file} into {shown(db)}")
     return EXIT_OK
 
 
@@ -291,19 +245,25 @@ async def _run(args: argparse.Namespace) -> int:
             await stop.wait()
             log.info("stopping")
     except OSError as exc:
-        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return _fail(EXIT_FAILURE, f"cannot serve on {args.host}:{args.port}: {exc}")
     except sqlite3.Error as exc:
-        print(f"error: database {_shown(db)}: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_FAILURE
+        return _fail(EXIT_FAILURE, f"database {shown(db)}: {one_line(exc)}")
     except ForeignPlansError as exc:
         hint = "" if args.db is None else f"; leave out --db to use {DEFAULT_DEMO_DB_PATH}"
-        print(f"error: {exc}{hint}", file=sys.stderr)
-        return EXIT_REJECTED
+        return _fail(EXIT_REJECTED, f"{exc}{hint}")
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_REJECTED
+        return _fail(EXIT_REJECTED, str(exc))
     return EXIT_OK
+
+
+def _fail(code: int, sentence: str) -> int:
+    """Print the one sentence a failure gets on stderr; return the exit code it goes with.
+
+    `bot.plans.cli` words its failures the same way with a line of its own:
+    neither package may import the other.
+    """
+    print(f"error: {sentence}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@
 pinned (`NOW`, or `make_world(now=...)`) through the client's `now` seam. Tests
 that need other settings call `make_world(VAR="value", ...)` with
 environment-style overrides, so every bot here is built the way `python -m
-bot` builds it: `Settings.from_env(mapping)` then `create_bot(settings)`.
+bot` builds it: `Settings.from_env(mapping)` then `create_bot(settings)`. The
+bots of a test remember their command syncs in one file under the test's
+`tmp_path` (`World.sync_state_path`), never in the user's state directory.
 
 Teardown closes the bot first (so `cog_unload` closes the plan client),
 checks that every reply the bot sent carried `allowed_mentions` "none", then
@@ -17,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -49,6 +52,8 @@ class World:
     alice: simcord.MemberActor
     bob: simcord.MemberActor
     mod: simcord.MemberActor
+    sync_state_path: Path
+    client_args: ClientArgs
     _error_cursor: int = 0
 
     @property
@@ -60,9 +65,17 @@ class World:
     def today(self) -> str:
         return self.client.today().isoformat()
 
-    async def restart(self, *, sync: bool = False) -> CoachPlansBot:
-        """Replace the bot with a fresh one from the same settings, as a process restart would."""
-        old, self.bot = self.bot, create_bot(self.settings, sync=sync)
+    def new_bot(self, *, sync: bool = False) -> CoachPlansBot:
+        """A bot as a restarted process would build it: same settings, state file and seams."""
+        return create_bot(
+            self.settings, sync=sync, sync_state_path=self.sync_state_path, **self.client_args
+        )
+
+    async def restart(
+        self, bot: CoachPlansBot | None = None, *, sync: bool = False
+    ) -> CoachPlansBot:
+        """Replace the bot with `bot` (default: `new_bot(sync=sync)`), as a restart would."""
+        old, self.bot = self.bot, bot or self.new_bot(sync=sync)
         await old.close()
         await self.env.restart_bot(self.bot)
         return self.bot
@@ -92,7 +105,7 @@ MakeWorld = Callable[..., Awaitable[World]]
 
 
 @pytest.fixture
-async def make_world(plan_server: ContractServer) -> AsyncIterator[MakeWorld]:
+async def make_world(plan_server: ContractServer, tmp_path: Path) -> AsyncIterator[MakeWorld]:
     worlds: list[World] = []
 
     async def make(
@@ -111,7 +124,9 @@ async def make_world(plan_server: ContractServer) -> AsyncIterator[MakeWorld]:
         settings = Settings.from_env(environ, env_file=None)
         # Each API connection closed after use: SimCord waits on keep-alive timers too.
         args: ClientArgs = {"now": lambda: now, "connector_factory": closing_connector}
-        bot = create_bot(settings, sync=sync, **(args | (client_args or {})))
+        args |= client_args or {}
+        state = tmp_path / "state" / "command-sync.json"
+        bot = create_bot(settings, sync=sync, sync_state_path=state, **args)
         env = simcord.Env(
             bot, settle_timeout=settings.reply_deadline_seconds + SETTLE_MARGIN_SECONDS
         )
@@ -132,6 +147,8 @@ async def make_world(plan_server: ContractServer) -> AsyncIterator[MakeWorld]:
             alice=guild.add_member(env.create_user("alice")),
             bob=guild.add_member(env.create_user("bob")),
             mod=guild.add_member(env.create_user("mod"), roles=[moderators]),
+            sync_state_path=state,
+            client_args=args,
         )
         worlds.append(world)
         return world

@@ -1,4 +1,7 @@
-"""The bot as a whole (`bot/app.py`): command sync policy, intents, the shared client, safety nets.
+"""The bot as a whole (`bot/app.py`): command sync, intents, the shared client, safety nets.
+
+Command sync (`bot.command_sync`) is tested here, through restarts of the real
+bot in SimCord; its pure parts (digest, state path) in `tests/test_command_sync.py`.
 
 It lives beside the cog tests because it drives the same SimCord world.
 """
@@ -9,13 +12,15 @@ import asyncio
 import logging
 import subprocess
 import sys
+from typing import Any
 
 import aiohttp
 import discord
 import pytest
 from discord import app_commands
 
-from bot.app import command_signatures, create_bot, intents, invite_url
+from bot.app import create_bot, intents, invite_url
+from bot.command_sync import commands_digest, global_payloads, load_records, save_records
 from bot.offline.world import closing_connector
 from bot.plans import CoachPlanClient
 from bot.plans.market import market_calendar
@@ -33,13 +38,41 @@ def command_puts(world: World) -> list[str]:
 
 
 # -- command sync ------------------------------------------------------------------
-async def test_first_start_syncs_global_commands_and_a_restart_does_not(world: World) -> None:
-    """Global sync only when Discord's list differs from ours: restarts cost no sync."""
-    assert len(command_puts(world)) == 1 and "/guilds/" not in command_puts(world)[0]
+def recorded_digest(world: World) -> str | None:
+    return load_records(world.sync_state_path).get(str(world.bot.application_id))
 
-    await world.restart()
+
+def probe(*, description: str = "a probe", nsfw: bool = False, guild_only: bool = False) -> Any:
+    """One extra command, built fresh for each bot, differing only where a test says."""
+
+    @app_commands.command(name="probe", description=description, nsfw=nsfw)
+    async def probe(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("probed", ephemeral=True)
+
+    return app_commands.guild_only(probe) if guild_only else probe
+
+
+async def restart_with(world: World, command: Any) -> int:
+    """Restart with `command` added to the new bot's tree; return how many syncs it made."""
+    bot = world.new_bot()
+    bot.tree.add_command(command)
+    before = len(command_puts(world))
+    await world.restart(bot)
+    return len(command_puts(world)) - before
+
+
+async def test_first_start_syncs_global_commands_and_a_restart_does_not(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Global sync only when our payloads changed since the last one: restarts cost no sync."""
+    assert len(command_puts(world)) == 1 and "/guilds/" not in command_puts(world)[0]
+    assert recorded_digest(world) == commands_digest(await global_payloads(world.bot.tree))
+
+    with caplog.at_level(logging.INFO, logger="bot.command_sync"):
+        await world.restart()
 
     assert len(command_puts(world)) == 1
+    assert "global commands unchanged since the last sync" in caplog.text
     assert "plan" in world.alice.available_commands(world.channel)
 
 
@@ -50,43 +83,90 @@ async def test_sync_flag_forces_a_global_sync(world: World) -> None:
     assert len(command_puts(world)) == 2
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [({"guild_only": True}, {}), ({}, {"description": "a sharper probe"})],
+    ids=["guild-only-removed", "description-changed"],
+)
+async def test_any_payload_change_syncs_at_the_next_start(
+    world: World, old: dict[str, Any], new: dict[str, Any]
+) -> None:
+    """The whole payload counts: the old key list missed `guild_only` (and `nsfw`).
+
+    `nsfw` is checked on the digest alone (`tests/test_command_sync.py`): SimCord
+    3.2 answers a command payload carrying it with 501 "does not implement".
+    """
+    assert await restart_with(world, probe(**old)) == 1  # a new command
+    assert await restart_with(world, probe(**old)) == 0  # the same again
+
+    assert await restart_with(world, probe(**new)) == 1
+    assert await restart_with(world, probe(**new)) == 0
+
+
+async def test_a_corrupt_state_file_means_sync_and_is_rewritten(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Unsure whether Discord has our commands, the bot sends them and starts a fresh record."""
+    digest = recorded_digest(world)
+    world.sync_state_path.write_bytes(b'\x00{"global_commands": ')
+
+    with caplog.at_level(logging.WARNING, logger="bot.command_sync"):
+        await world.restart()
+
+    assert len(command_puts(world)) == 2
+    assert "is corrupt" in caplog.text
+    assert recorded_digest(world) == digest
+    await world.restart()
+    assert len(command_puts(world)) == 2
+
+
+async def test_a_record_is_per_application(world: World) -> None:
+    """Another application's record (a second bot sharing the file) neither stops nor goes."""
+    digest = recorded_digest(world)
+    assert digest is not None
+    save_records(world.sync_state_path, {"42": digest})
+
+    await world.restart()
+
+    assert len(command_puts(world)) == 2
+    assert load_records(world.sync_state_path) == {
+        "42": digest,
+        str(world.bot.application_id): digest,
+    }
+
+
+async def test_a_state_file_that_cannot_be_read_or_written_still_syncs_and_starts(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.sync_state_path.unlink()
+    world.sync_state_path.mkdir()  # reading and replacing it both fail
+
+    with caplog.at_level(logging.WARNING, logger="bot.command_sync"):
+        await world.restart()
+
+    assert len(command_puts(world)) == 2
+    assert "cannot read the command sync state" in caplog.text
+    assert "the next start syncs again" in caplog.text
+    assert "plan" in world.alice.available_commands(world.channel)
+
+
+async def test_without_a_state_file_every_start_syncs(world: World) -> None:
+    """No memory configured (the factory's default): syncing is the safe answer."""
+    await world.restart(create_bot(world.settings, **world.client_args))
+    await world.restart(create_bot(world.settings, **world.client_args))
+
+    assert len(command_puts(world)) == 3
+
+
 async def test_dev_guild_gets_its_commands_at_every_start(make_world: MakeWorld) -> None:
     """With DEV_GUILD_ID, commands go to that guild (instant) and never globally."""
     world = await make_world(dev_guild=True)
+    await world.restart()
 
-    assert command_puts(world) == [
-        f"/applications/{world.bot.application_id}/guilds/{DEV_GUILD_ID}/commands"
-    ]
+    guild_path = f"/applications/{world.bot.application_id}/guilds/{DEV_GUILD_ID}/commands"
+    assert command_puts(world) == [guild_path, guild_path]
     assert {"plan", "plans", "cachestats"} <= set(world.alice.available_commands(world.channel))
-
-
-def test_command_signatures_ignore_discord_echo_but_see_real_changes() -> None:
-    """Ids, versions and `required: false` from Discord do not count as changes."""
-    ours = [
-        {
-            "name": "plan",
-            "description": "d",
-            "type": 1,
-            "default_member_permissions": 8192,
-            "options": [{"name": "date", "type": 3, "description": "x", "required": False}],
-        }
-    ]
-    theirs = [
-        {
-            "id": "1",
-            "version": "2",
-            "name": "plan",
-            "description": "d",
-            "type": 1,
-            "default_member_permissions": "8192",
-            "dm_permission": True,
-            "options": [{"name": "date", "type": 3, "description": "x"}],
-        }
-    ]
-    changed = [{**theirs[0], "description": "new"}]
-
-    assert command_signatures(ours) == command_signatures(theirs)
-    assert command_signatures(ours) != command_signatures(changed)
+    assert not world.sync_state_path.exists()
 
 
 # -- the bot -----------------------------------------------------------------------
@@ -227,5 +307,5 @@ async def test_hanging_api_answers_within_the_reply_deadline(
 
     assert plan.error == "timeout"
     embed = render.plan_embed(plan, "Day Trading", calendar=market_calendar())
-    assert embed.description == render.cut(plan.plan, render.DESCRIPTION_LIMIT)
+    assert embed.description == render.FAILURE_TEXT["timeout"]
     await bot.close()

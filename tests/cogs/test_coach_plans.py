@@ -147,7 +147,7 @@ async def test_api_down_after_a_fetch_shows_the_stale_copy_marked_stale(
     embed = embed_of(await world.alice.slash(world.channel, "plan", coach="d"))
 
     assert embed.description == "Yesterday's thinking still holds."
-    assert embed.footer.text is not None and embed.footer.text.startswith("Stale copy from ")
+    assert embed.footer.text is not None and embed.footer.text.startswith("Stale copy fetched ")
 
 
 async def test_a_10000_character_plan_is_cut_on_a_word_with_a_visible_mark(world: World) -> None:
@@ -226,8 +226,8 @@ async def test_plans_when_the_api_is_down_says_so(make_world: MakeWorld) -> None
 
     embed = embed_of(await world.alice.slash(world.channel, "plans", date="2024-11-09"))
 
-    assert embed.description is not None and "could not answer for every coach" in embed.description
-    assert all(str(f.value).startswith("Unavailable right now") for f in embed.fields)
+    assert embed.description == render.FAILURE_TEXT["unavailable"]
+    assert all(f.value == render.FAILURE_TEXT["unavailable"] for f in embed.fields)
 
 
 # -- /cachestats -------------------------------------------------------------------
@@ -247,7 +247,8 @@ async def test_cachestats_numbers_match_the_client_after_traffic(world: World) -
     assert field(embed, "Hits / misses") == "1 / 2"
     assert field(embed, "Hit rate") == f"{m['requests']['cache_hit_rate_percent']:.1f} %"
     assert field(embed, "API ok / errors / retries") == "2 / 0 / 0"
-    assert field(embed, "Cache size / max") == f"{m['cache']['size']} / 100"
+    # One posted plan, held by d's entry and the day's /all entry, of five entries.
+    assert field(embed, "Cached plans") == "1 · in 5 of 100 cache entries"
     assert field(embed, "Coalesced") == "0"
     assert "plan:" in field(embed, "Upstream p50 / p95")
     assert embed.to_dict() == render.stats_embed(m).to_dict()
@@ -257,15 +258,19 @@ async def test_cachestats_numbers_match_the_client_after_traffic(world: World) -
 async def test_moderator_clears_the_cache_and_it_is_logged(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A moderator empties the cache, privately, and the log says who did it."""
+    """A moderator empties the cache, privately, and the log says who did it; the reply
+    counts plans, not the cache's entries (after /plans: 5 entries hold 1 plan)."""
     world.server.add_plan("d", world.today)
     await world.alice.slash(world.channel, "plan", coach="d")
-    assert world.client.get_metrics()["cache"]["size"] == 1
+    await world.alice.slash(world.channel, "plans")
+    assert world.client.get_metrics()["cache"]["size"] == 5
 
     with caplog.at_level(logging.INFO, logger="cogs.coach_plans"):
         result = await world.mod.slash(world.channel, "clearcache")
 
-    assert private_text(result) == "Dropped 1 cached entry (everything)."
+    assert private_text(result) == (
+        "Dropped 1 cached plan (everything). The next request asks the plan service."
+    )
     assert world.client.get_metrics()["cache"]["size"] == 0
     assert any("cache cleared by mod" in r.getMessage() and str(world.mod.id) in r.getMessage()
                for r in caplog.records)  # fmt: skip
@@ -280,8 +285,9 @@ async def test_clearcache_for_one_coach_and_day(world: World) -> None:
 
     result = await world.mod.slash(world.channel, "clearcache", coach="d", date="today")
 
-    assert (
-        private_text(result) == f"Dropped 1 cached entry for coach Day Trading and {world.today}."
+    assert private_text(result) == (
+        f"Dropped 1 cached plan for coach Day Trading and {world.today}. "
+        "The next request asks the plan service."
     )
     assert world.client.get_metrics()["cache"]["size"] == 1
 
@@ -319,7 +325,7 @@ async def test_configured_moderator_role_may_clear(make_world: MakeWorld) -> Non
 
     result = await keeper.slash(world.channel, "clearcache")
 
-    assert private_text(result).startswith("Dropped 0 cached entries")
+    assert private_text(result).startswith("No plans were cached.")
 
 
 # -- autocomplete ------------------------------------------------------------------
@@ -354,7 +360,7 @@ async def test_rate_limit_refuses_politely_without_calling_the_api(make_world: M
     refused = await world.alice.slash(world.channel, "plan", coach="s", date="2024-11-08")
     other = await world.bob.slash(world.channel, "plan", coach="s", date="2024-11-08")
 
-    assert private_text(refused) == "You're asking quickly. Please try again in 30 s."
+    assert private_text(refused) == "You're asking too quickly. Please try again in 30 s."
     assert embed_of(other).title is not None
     assert sum(world.server.hits.values()) == calls + 1
     await world.env.advance_time(30)

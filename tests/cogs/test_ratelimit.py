@@ -1,172 +1,131 @@
-"""The per-user sliding window, on a clock we move by hand.
+"""The per-user rate limit of /plan and /plans: discord.py's `CooldownMapping`, as the cog uses it.
 
-Categories: the window's behaviour; its cost, counted in sweeps rather than
-timed (a sweep at most once per window, however many users); its memory
-(idle users forgotten, a hard cap).
+Categories: what counts (the two commands together, only once the options
+parsed, moderators too, not /cachestats or /clearcache); the window (from a
+user's first use, limits from the settings, a refused call costs nothing);
+the clock (SimCord's, moved by hand, or one given to the cog); memory (idle
+users are forgotten). `test_coach_plans.py` has the refusal as users see it.
 """
 
 from __future__ import annotations
 
-import itertools
+from typing import Any, cast
 
-import pytest
+import simcord
 
-from cogs.ratelimit import RateLimiter
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def __call__(self) -> float:
-        return self.t
+from cogs.coach_plans import CoachPlans
+from tests.cogs.conftest import MakeWorld, World
 
 
-def test_allows_uses_then_says_how_long_to_wait() -> None:
-    clock = Clock()
-    limiter = RateLimiter(2, 30, clock=clock)
-
-    assert limiter.hit("alice") == 0
-    clock.t += 10
-    assert limiter.hit("alice") == 0
-    clock.t += 5
-    assert limiter.hit("alice") == pytest.approx(15)
+def refusal(result: simcord.InteractionResult) -> str | None:
+    """The rate-limit reply, or None when the command went through."""
+    assert result.response is not None, "the interaction got no reply"
+    text = result.response.content
+    return text if text.startswith("You're asking too quickly") else None
 
 
-def test_a_refused_call_does_not_extend_the_wait() -> None:
+def buckets(world: World) -> dict[Any, Any]:
+    """The cog's per-user buckets: discord.py's private `_cache` (there is no public size)."""
+    # Not isinstance(cog, CoachPlans): load_extension runs the module again, so the
+    # loaded cog's class is not the one imported here.
+    found: Any = world.bot.get_cog("Coach plans")
+    return cast(dict[Any, Any], found.cooldowns._cache)
+
+
+async def plan(world: World, who: simcord.MemberActor, **options: str) -> str | None:
+    return refusal(await who.slash(world.channel, "plan", **{"coach": "d"} | options))
+
+
+async def test_a_typo_is_answered_without_costing_a_use(make_world: MakeWorld) -> None:
+    """As RoboDanny does: validation first, so a mistyped coach or date can be retried at once."""
+    world = await make_world(RATE_LIMIT_USES="1", RATE_LIMIT_SECONDS="30")
+
+    assert await plan(world, world.alice, coach="zz") is None
+    assert await plan(world, world.alice, date="not a date") is None
+    result = await world.alice.slash(world.channel, "plans", date="2024-13-45")
+    assert refusal(result) is None
+
+    assert await plan(world, world.alice) is None  # the one use, still there
+    assert await plan(world, world.alice) is not None
+
+
+async def test_only_commands_that_may_reach_the_api_count(make_world: MakeWorld) -> None:
+    world = await make_world(RATE_LIMIT_USES="1", RATE_LIMIT_SECONDS="30")
+    for _ in range(3):
+        await world.mod.slash(world.channel, "cachestats")
+        await world.mod.slash(world.channel, "clearcache")
+
+    assert refusal(await world.mod.slash(world.channel, "plans")) is None
+    assert await plan(world, world.mod) is not None  # /plan and /plans share the bucket
+
+
+async def test_moderators_are_limited_like_everyone(make_world: MakeWorld) -> None:
+    """The limit protects the plan API, whoever asks."""
+    world = await make_world(RATE_LIMIT_USES="2", RATE_LIMIT_SECONDS="30")
+
+    assert [await plan(world, world.mod) for _ in range(3)] == [
+        None,
+        None,
+        "You're asking too quickly. Please try again in 30 s.",
+    ]
+
+
+async def test_a_refused_call_does_not_extend_the_wait(make_world: MakeWorld) -> None:
     """Hammering while limited must not lock a user out for longer."""
-    clock = Clock()
-    limiter = RateLimiter(1, 30, clock=clock)
-    limiter.hit("alice")
-    for _ in range(5):
-        clock.t += 5
-        limiter.hit("alice")
-    clock.t = 130.0
-    assert limiter.hit("alice") == 0
+    world = await make_world(RATE_LIMIT_USES="1", RATE_LIMIT_SECONDS="30")
+    await plan(world, world.alice)
+
+    waits = []
+    for _ in range(2):
+        await world.env.advance_time(10)
+        waits.append(await plan(world, world.alice))
+    await world.env.advance_time(10)
+
+    assert waits == [
+        "You're asking too quickly. Please try again in 20 s.",
+        "You're asking too quickly. Please try again in 10 s.",
+    ]
+    assert await plan(world, world.alice) is None
 
 
-def test_users_are_counted_separately() -> None:
-    limiter = RateLimiter(1, 30, clock=Clock())
-    assert limiter.hit("alice") == 0
-    assert limiter.hit("bob") == 0
-    assert limiter.hit("alice") > 0
+async def test_the_window_starts_at_the_first_use(make_world: MakeWorld) -> None:
+    """discord.py's cooldown: `uses` per window from the first use, then a fresh window."""
+    world = await make_world(RATE_LIMIT_USES="2", RATE_LIMIT_SECONDS="30")
+    await plan(world, world.alice)
+    await world.env.advance_time(20)
+    await plan(world, world.alice)
+
+    await world.env.advance_time(5)
+    assert await plan(world, world.alice) == "You're asking too quickly. Please try again in 5 s."
+    await world.env.advance_time(5)
+    assert [await plan(world, world.alice) for _ in range(2)] == [None, None]
 
 
-def test_the_window_slides() -> None:
-    clock = Clock()
-    limiter = RateLimiter(2, 30, clock=clock)
-    limiter.hit("alice")
-    clock.t += 20
-    limiter.hit("alice")
-    clock.t += 10  # the first use leaves the window
-    assert limiter.hit("alice") == 0
-    assert limiter.hit("alice") == pytest.approx(20)  # until the second use leaves
+async def test_the_limit_runs_on_the_clock_given_to_the_cog(world: World) -> None:
+    """The seam for a clock other than discord.utils.utcnow (the one SimCord moves)."""
+    now = [1_000.0]
+    await world.bot.remove_cog("Coach plans")
+    await world.bot.add_cog(CoachPlans(world.bot, world.client, clock=lambda: now[0]))
+    uses = world.settings.rate_limit_uses
+
+    answers = [await plan(world, world.alice) for _ in range(uses + 1)]
+    now[0] += world.settings.rate_limit_seconds + 1
+
+    assert answers.count(None) == uses and answers[-1] is not None
+    assert await plan(world, world.alice) is None
 
 
-def count_sweeps(limiter: RateLimiter) -> list[float]:
-    """Record the clock reading of every sweep the limiter runs."""
-    sweeps: list[float] = []
-    sweep = limiter._sweep
+async def test_idle_users_are_forgotten_once_a_window_passes(make_world: MakeWorld) -> None:
+    """Memory follows the users of the last window: CooldownMapping drops idle buckets itself.
 
-    def counted(now: float) -> None:
-        sweeps.append(now)
-        sweep(now)
+    Fails loudly if discord.py stops pruning, or renames the `_cache` it reads.
+    """
+    world = await make_world(RATE_LIMIT_USES="1", RATE_LIMIT_SECONDS="30")
+    for who in (world.alice, world.bob, world.mod):
+        await plan(world, who)
+    assert len(buckets(world)) == 3
 
-    limiter._sweep = counted  # type: ignore[method-assign]
-    return sweeps
+    await world.env.advance_time(31)
+    await plan(world, world.alice)
 
-
-def test_the_sweep_runs_at_most_once_per_window_with_40000_users() -> None:
-    """40,000 users in one window once cost a scan of every user on every call."""
-    clock = Clock()
-    limiter = RateLimiter(5, 30, clock=clock)
-    sweeps = count_sweeps(limiter)
-
-    for user in range(40_000):
-        clock.t += 0.0005  # all 40,000 within 20 s, one window
-        assert limiter.hit(user) == 0
-
-    assert len(sweeps) == 1
-    assert len(limiter) == 40_000
-
-
-def test_sweeps_stay_once_per_window_over_a_long_busy_run() -> None:
-    clock = Clock()
-    limiter = RateLimiter(2, 10, clock=clock)
-    sweeps = count_sweeps(limiter)
-    start = clock.t
-
-    for n in range(60_000):
-        clock.t += 0.001  # 60 s: six windows, 1,000 calls a second
-        limiter.hit(n % 7_000)
-
-    assert len(sweeps) <= (clock.t - start) / 10 + 1
-    assert all(b - a >= 10 for a, b in itertools.pairwise(sweeps))
-
-
-def test_memory_returns_to_bounded_after_the_window_passes() -> None:
-    """Users whose window is empty are forgotten, however few there are."""
-    clock = Clock()
-    limiter = RateLimiter(1, 30, clock=clock)
-    for user in range(5_000):
-        limiter.hit(user)
-    assert len(limiter) == 5_000
-
-    clock.t += 31
-    limiter.hit("newcomer")
-
-    assert len(limiter) == 1
-
-
-def test_users_seen_in_the_last_two_windows_are_the_most_ever_kept() -> None:
-    """A steady stream of new users never piles up: memory follows the window, not history."""
-    clock = Clock()
-    limiter = RateLimiter(1, 10, clock=clock)
-    most = 0
-    for user in range(100_000):
-        clock.t += 0.001  # 100 s of a new user every millisecond
-        limiter.hit(user)
-        most = max(most, len(limiter))
-
-    assert most <= 2 * 10 / 0.001 + 1
-    clock.t += 11
-    limiter.hit("later")
-    assert len(limiter) == 1
-
-
-def test_a_sweep_never_forgets_a_limited_user() -> None:
-    """Forgetting only users with an empty window keeps the sliding window exact."""
-    clock = Clock()
-    limiter = RateLimiter(1, 30, clock=clock)
-    sweeps = count_sweeps(limiter)
-    limiter.hit("bob")  # t=100
-    clock.t = 110.0
-    limiter.hit("alice")
-
-    clock.t = 131.0  # bob's window is empty, alice's is not
-    limiter.hit("carol")
-
-    assert sweeps[-1] == 131.0
-    assert len(limiter) == 2
-    assert limiter.hit("alice") == pytest.approx(9)
-
-
-def test_the_hard_cap_forgets_the_least_recently_seen_user() -> None:
-    clock = Clock()
-    limiter = RateLimiter(1, 30, clock=clock, max_users=100)
-    for user in range(150):
-        clock.t += 0.01
-        limiter.hit(user)
-
-    assert len(limiter) == 100
-    assert limiter.hit(149) > 0  # still tracked, still limited
-    assert limiter.hit(0) == 0  # forgotten: let in early, never locked out
-
-
-def test_bad_limits_fail_at_construction() -> None:
-    with pytest.raises(ValueError):
-        RateLimiter(0, 30)
-    with pytest.raises(ValueError):
-        RateLimiter(1, 0)
-    with pytest.raises(ValueError):
-        RateLimiter(1, 30, max_users=0)
+    assert list(buckets(world)) == [world.alice.id]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
 import pytest
 
-from bot.plans import CoachPlan, InvalidInput, inputs
+from bot.plans import CoachPlan, ErrorCategory, InvalidInput, inputs
 from bot.plans.market import market_calendar
 from cogs import options, render
 
@@ -68,22 +69,6 @@ def test_cut_splits_one_huge_word_rather_than_dropping_everything() -> None:
 
 def test_cut_with_a_limit_below_the_mark() -> None:
     assert render.cut("abcdef", 2, "[cut]") == "[c"
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (0, "0 s"),
-        (59.9, "59 s"),
-        (60, "1 min"),
-        (3599, "59 min"),
-        (3600, "1 h"),
-        (3900, "1 h 5 min"),
-        (86400 * 3, "3 d"),
-    ],
-)
-def test_duration_is_short_and_human(seconds: float, text: str) -> None:
-    assert render.duration(seconds) == text
 
 
 def test_plain_text_cannot_mention_or_format() -> None:
@@ -170,10 +155,10 @@ def test_half_day_and_closed_days_are_named() -> None:
     ("changes", "footer"),
     [
         ({}, "Live from the plan service"),
-        ({"from_cache": True}, "From cache · fetched 0 s ago"),
+        ({"from_cache": True}, "From cache · fetched just now"),
         (
             {"from_cache": True, "stale": True},
-            "Stale copy from 0 s ago: the plan service is not answering",
+            "Stale copy fetched just now: the plan service is not answering",
         ),
         (
             {"found": False, "error": "timeout", "plan": "took too long"},
@@ -185,10 +170,13 @@ def test_footer_says_where_the_answer_came_from(changes: dict[str, object], foot
     assert render.plan_embed(a_plan(**changes), "Day Trading", calendar=NYSE).footer.text == footer
 
 
-def test_fallback_shows_the_clients_sentence_in_red() -> None:
-    plan = CoachPlan.fallback("d", DAY, "unavailable")
+@pytest.mark.parametrize("error", ["timeout", "unavailable", "bad_response", "rejected"])
+def test_fallback_shows_the_bots_sentence_for_its_category_in_red(error: ErrorCategory) -> None:
+    """The client returns a category; the bot words it, once, not the library's `plan` text."""
+    plan = CoachPlan.fallback("d", DAY, error)
     embed = render.plan_embed(plan, "Day Trading", calendar=NYSE)
-    assert embed.description == plan.plan and embed.colour == render.COLOUR_DOWN
+    assert embed.description == render.FAILURE_TEXT[error] != plan.plan
+    assert embed.colour == render.COLOUR_DOWN
     assert not embed.fields and embed.image.url is None
 
 
@@ -248,7 +236,7 @@ def test_plans_embed_distinguishes_no_plan_stale_and_down() -> None:
     values = {f.name: f.value for f in embed.fields}
     assert values["Intraday"] == "No plan yet."
     assert values["Swing"] is not None and "*stale copy*" in values["Swing"]
-    assert values["News/Events"] == "Unavailable right now: the plan service did not answer."
+    assert values["News/Events"] == render.FAILURE_TEXT["timeout"]
     assert embed.description == (
         "2 of 4 coaches posted a plan. The plan service could not answer for 1 of them; "
         "their lines say so."
@@ -256,9 +244,45 @@ def test_plans_embed_distinguishes_no_plan_stale_and_down() -> None:
     assert embed.footer.text is not None and embed.footer.text.startswith("Stale copy")
 
 
+def test_plans_embed_names_every_configured_coach_who_has_not_posted() -> None:
+    """The client returns only the coaches that posted; the overview still lists the rest,
+    and leaves out a coach the configuration does not name."""
+    names = {"d": "Day Trading", "i": "Intraday", "s": "Swing", "n": "News/Events"}
+    plans = {"s": a_plan(coach="s"), "x": a_plan(coach="x", plan="Unlisted coach's plan.")}
+
+    embed = render.plans_embed(plans, names, DAY, calendar=NYSE)
+
+    values = {f.name: f.value for f in embed.fields}
+    assert list(values) == ["Day Trading", "Intraday", "Swing", "News/Events"]
+    assert values["Day Trading"] == values["Intraday"] == values["News/Events"] == "No plan yet."
+    assert values["Swing"] is not None and values["Swing"].startswith("NVDA bull flag")
+    assert embed.description == "1 of 4 coaches posted a plan."
+    assert "Unlisted" not in str(embed.to_dict())
+
+
+def test_plans_embed_for_a_day_nobody_posted() -> None:
+    """An empty answer is "nobody posted", not a failure: every coach reads "No plan yet"."""
+    names = {"d": "Day Trading"}
+    embed = render.plans_embed({}, names, dt.date(2024, 11, 8), calendar=NYSE)
+    assert embed.description == "0 of 1 coach posted a plan."
+    assert [f.value for f in embed.fields] == ["No plan yet."]
+    assert embed.footer.text == "From the plan service" and embed.colour == render.COLOUR_PLAN
+
+
+def test_plans_embed_when_the_service_failed_for_everyone() -> None:
+    """One fallback per configured coach: the category's sentence, once at the top, in red."""
+    names = {"d": "Day Trading", "i": "Intraday"}
+    plans = {c: CoachPlan.fallback(c, DAY, "bad_response") for c in names}
+    embed = render.plans_embed(plans, names, DAY, calendar=NYSE)
+    assert embed.description == render.FAILURE_TEXT["bad_response"]
+    assert embed.colour == render.COLOUR_DOWN
+    assert embed.footer.text == "No answer from the plan service"
+
+
 # -- /cachestats and short replies ------------------------------------------------
-def test_stats_embed_before_any_call() -> None:
-    metrics = {
+def fresh_metrics() -> dict[str, Any]:
+    """`get_metrics()` of a client that has made no call yet."""
+    return {
         "requests": {
             "total": 0,
             "cache_hits": 0,
@@ -269,23 +293,64 @@ def test_stats_embed_before_any_call() -> None:
             "fallbacks": 0,
         },
         "api": {"success": 0, "errors": 0, "retries": 0, "last_error": None},
-        "cache": {"size": 0, "max_size": 100, "ttl_seconds": 3600, "evictions": 0},
+        "cache": {"size": 0, "max_size": 100, "ttl_seconds": 3600, "evictions": 0, "plans": 0},
         "breaker": {"state": "closed", "opens": 0, "short_circuited": 0},
         "deadline_exceeded": 0,
         "latency_ms": {},
     }
 
-    embed = render.stats_embed(metrics)
+
+def test_stats_embed_before_any_call() -> None:
+    embed = render.stats_embed(fresh_metrics())
 
     values = {f.name: f.value for f in embed.fields}
     assert values["Upstream p50 / p95"] == "no upstream calls yet"
     assert values["Cache TTL"] == "3600 s · evictions 0"
+    assert values["Cached plans"] == "0 · in 0 of 100 cache entries"
+    assert embed.description == "0 requests since start."
     assert_within_limits(embed)
 
 
+def test_stats_embed_counts_in_the_right_plural() -> None:
+    """One request, one call: no "1 requests", no "1 calls"; plans, not cache entries."""
+    metrics = fresh_metrics()
+    metrics["requests"]["total"] = 1
+    metrics["cache"].update(size=5, plans=2)
+    metrics["latency_ms"] = {
+        "all": {"p50": 3.0, "p95": 3.0, "count": 1},
+        "plan": {"p50": 2.0, "p95": 4.0, "count": 2},
+    }
+
+    embed = render.stats_embed(metrics)
+
+    values = {f.name: f.value for f in embed.fields}
+    assert embed.description == "1 request since start."
+    assert values["Upstream p50 / p95"] == "all: 3 / 3 ms (1 call)\nplan: 2 / 4 ms (2 calls)"
+    assert values["Cached plans"] == "2 · in 5 of 100 cache entries"
+
+
+@pytest.mark.parametrize(
+    ("plans", "coach", "day", "text"),
+    [
+        (1, None, None, "Dropped 1 cached plan (everything)."),
+        (3, "Swing", None, "Dropped 3 cached plans for coach Swing."),
+        (2, "Swing", DAY, "Dropped 2 cached plans for coach Swing and 2024-11-09."),
+        (0, None, DAY, "No plans were cached for 2024-11-09."),
+        (0, None, None, "No plans were cached."),
+    ],
+)
+def test_cleared_text_counts_plans(
+    plans: int, coach: str | None, day: dt.date | None, text: str
+) -> None:
+    """/clearcache says how many plans went, in the right plural, not internal entries."""
+    assert (
+        render.cleared_text(plans, coach, day) == f"{text} The next request asks the plan service."
+    )
+
+
 def test_rate_limited_text_rounds_up() -> None:
-    assert render.rate_limited_text(0.2) == "You're asking quickly. Please try again in 1 s."
-    assert render.rate_limited_text(12.01) == "You're asking quickly. Please try again in 13 s."
+    assert render.rate_limited_text(0.2) == "You're asking too quickly. Please try again in 1 s."
+    assert render.rate_limited_text(12.01) == "You're asking too quickly. Please try again in 13 s."
 
 
 def test_bad_input_echo_is_short_and_harmless() -> None:
@@ -301,4 +366,4 @@ def test_ages_are_read_on_the_clients_clock() -> None:
     plan = a_plan(from_cache=True, fetched_at=fetched)
     later = fetched + dt.timedelta(minutes=5)
     embed = render.plan_embed(plan, "Day Trading", calendar=NYSE, now=later)
-    assert embed.footer.text == "From cache · fetched 5 min ago"
+    assert embed.footer.text == "From cache · fetched 5 minutes ago"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -32,6 +33,17 @@ def start_session(*args: str) -> subprocess.Popen[str]:
     )
 
 
+def stop_session(proc: subprocess.Popen[str]) -> int:
+    """Ctrl-C, as a person stops it (killed if it has not stopped in 30 s); its exit code."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+    return proc.returncode
+
+
 def read_until(stream: object, marker: str, timeout: float = 60) -> str:
     """Read the child's output until `marker` (a prompt has no newline: read raw bytes)."""
     fd = stream.fileno()  # type: ignore[attr-defined]
@@ -49,4 +61,5 @@ def read_until(stream: object, marker: str, timeout: float = 60) -> str:
 
 
 def page_url(banner: str) -> str:
-    return next(w for w in banner.split() if w.startswith("http://127.0.0.1:"))
+    """The page's address: the loopback URL with a capability after `#` (the API's has none)."""
+    return next(w for w in banner.split() if w.startswith("http://127.0.0.1:") and "/#" in w)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,9 @@ from discord import app_commands
 
 from bot.offline._simcord import serialize_page_actions
 from bot.offline.commandline import CommandLineError, parse_command
+from bot.offline.console import help_text
 from bot.offline.terminal import readable_timestamps, render_reply
+from bot.settings import Coach
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -59,12 +62,24 @@ def test_lines_become_calls(tree: Any, line: str, options: dict[str, str]) -> No
         ("/nope", "unknown command /nope"),
         ("/plan", "needs coach"),
         ("/plan d today extra", "one too many"),
-        ('/plan "d', "could not read"),
+        ('/plan "d', "the quotes don't match"),
+        ("/plan O'Neil", "the quotes don't match"),
+        ("/plan d \\", "ends with a backslash"),
     ],
 )
 def test_bad_lines_say_what_is_wrong(tree: Any, line: str, says: str) -> None:
-    with pytest.raises(CommandLineError, match=says):
+    with pytest.raises(CommandLineError, match=says) as refused:
         parse_command(line, tree)
+    assert "quotation" not in str(refused.value) and "escaped" not in str(refused.value)
+
+
+def test_help_lists_every_configured_coach() -> None:
+    """`/help` names each coach of COACHES, whatever their number, with id and name."""
+    coaches = [Coach(f"c{i}", f"Coach number {i}") for i in range(12)]
+    text = help_text(coaches)
+    for coach in coaches:
+        assert re.search(rf"^  {coach.id} +{coach.name}$", text, re.M), coach
+    assert "/plan d" in text and "/quit" in text
 
 
 def test_discord_timestamps_read_as_local_time() -> None:

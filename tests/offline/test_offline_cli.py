@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.__main__ import main as bot_main
+from bot.offline.commandline import parse_command
 from bot.offline.console import Console
 from bot.offline.world import OfflineWorld
 from bot.settings import Settings
+from tests.contract_server import ContractServer
 from tests.offline.session import ROOT, offline_env, page_url, read_until, start_session
 
 #: Tuesday 2026-11-24, 10:00 in New York: the demo's latest session is "today".
@@ -27,9 +29,13 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 def offline(
-    *args: str, stdin: str | None = None, timeout: float = 90, tz: str | None = None
+    *args: str,
+    stdin: str | None = None,
+    timeout: float = 90,
+    tz: str | None = None,
+    env_extra: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    proc = start_offline(*args, tz=tz)
+    proc = start_offline(*args, tz=tz, env_extra=env_extra)
     try:
         out, err = proc.communicate(stdin, timeout=timeout)
     finally:
@@ -37,9 +43,11 @@ def offline(
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def start_offline(*args: str, tz: str | None = None) -> subprocess.Popen[str]:
+def start_offline(
+    *args: str, tz: str | None = None, env_extra: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     """`python -m bot --offline ARGS` started, not awaited: several can run at once."""
-    env = offline_env()
+    env = offline_env() | (env_extra or {})
     if tz is not None:
         env["TZ"] = tz
     return subprocess.Popen(
@@ -100,10 +108,70 @@ def test_run_prints_demo_plans_and_exits_0() -> None:
 
 
 def test_run_exits_1_when_a_command_fails() -> None:
-    """A command that cannot run (unknown command) makes --run exit 1."""
-    proc = offline("--run", "/plan d", "--run", "/nonsense")
+    """A command that cannot run (unknown, or an unmatched quote) makes --run exit 1; the
+    quote is explained in plain words, not in shlex's."""
+    proc = offline("--run", "/plan d", "--run", "/nonsense", "--run", '/plan "Day Trading')
     assert proc.returncode == 1
     assert "unknown command /nonsense" in proc.stdout
+    assert "! the quotes don't match" in proc.stdout
+    assert "No closing quotation" not in proc.stdout + proc.stderr
+
+
+def test_run_exits_1_when_an_answer_is_a_fallback(unused_port: int) -> None:
+    """An API that is down: the bot still answers (a fallback), and --run says it failed."""
+    dead = f"http://127.0.0.1:{unused_port}"
+    proc = offline(
+        "--api", dead, "--now", TUESDAY, "--run", "/plan d", "--run", "/plans",
+        env_extra={"PLANS_MAX_RETRIES": "2"},  # one retry (logged), one short backoff
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    first, *_ = proc.stdout.splitlines()
+    assert first == f"Plans come from the Coach Plan API at {dead} (--api)."
+    assert "! the plan API failed: 1 answer came from a fallback" in proc.stdout
+    assert "! the plan API failed: 4 answers came from a fallback" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert "retrying plan" in proc.stderr and "\x1b" not in proc.stderr  # a pipe: no colour
+
+
+async def test_an_old_copy_counts_as_a_failure(plan_server: ContractServer) -> None:
+    """A stale copy served while the API fails is a failure too, as the client counts it,
+    though the reply shows a real plan."""
+    plan_server.add_plan("d", TUESDAY[:10], "Tuesday's plan")
+    instant = dt.datetime.fromisoformat(TUESDAY).replace(tzinfo=NEW_YORK)
+    async with OfflineWorld(Settings(), api_url=plan_server.url, now=instant) as world:
+        console = Console(world, out=io.StringIO())
+        fresh = await world.run("member", parse_command("/plan d", world.bot.tree))
+        assert not fresh.failed and fresh.fallbacks == 0
+        assert await console.handle("/as moderator") and await console.handle("/clearcache")
+        plan_server.fail("status", status=503, times=100)
+        old = await world.run("member", parse_command("/plan d", world.bot.tree))
+    assert old.failed and old.fallbacks == 1 and old.problem is None
+    assert "Tuesday's plan" in " ".join(str(e.description) for e in old.embeds)
+
+
+def test_plans_api_url_is_not_used_offline(unused_port: int) -> None:
+    """PLANS_API_URL in the environment (a dead one here) leaves the demo API in charge,
+    and the first line says so."""
+    env = {"PLANS_API_URL": f"http://127.0.0.1:{unused_port}"}
+    proc = offline("--now", TUESDAY, "--run", "/plan d", env_extra=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("Plans come from a demo Coach Plan API at http://127.0.0.1:")
+    assert first.endswith("(--api URL picks another). PLANS_API_URL is not used offline.")
+    assert str(unused_port) not in first
+    assert flat(demo_plan_text("d", "2026-11-24")) in flat(proc.stdout)
+
+
+def test_offline_help_lists_the_offline_options(capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m bot --offline --help` is the offline mode's help, not the bot's."""
+    with pytest.raises(SystemExit) as stopped:
+        bot_main(["--offline", "--help"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m bot --offline")
+    for option in ("--run", "--no-web", "--no-browser", "--port", "--api", "--now"):
+        assert option in out, option
+    assert "--check-config" not in out
 
 
 def test_console_session_through_stdin() -> None:

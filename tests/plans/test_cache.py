@@ -109,15 +109,17 @@ async def test_concurrent_calls_for_one_key_make_one_request(
 async def test_fetch_all_fills_per_coach_entries(
     plan_server: ContractServer, make_client: Make
 ) -> None:
-    """After /all, each coach's single fetch is a hit (the seed's key mismatch made it a miss)."""
+    """After /all, each coach's single fetch is a hit (the seed's key mismatch made it a miss),
+    "no plan" included for a coach /all left out."""
     plan_server.add_plan("d", TODAY)
     plan_server.add_plan("s", TODAY, "Swing")
     client = make_client()
     plans = await client.fetch_all_coach_plans(TODAY)
-    assert set(plans) == {"d", "i", "s", "n"}
-    assert plans["d"]["found"] and plans["s"]["plan"] == "Swing" and not plans["i"]["found"]
+    assert set(plans) == {"d", "s"}
+    assert plans["d"]["found"] and plans["s"]["plan"] == "Swing"
     for coach in "dis":
         assert (await client.fetch_coach_plan(coach, TODAY))["from_cache"]
+    assert not (await client.fetch_coach_plan("i", TODAY))["found"]
     assert plan_server.requests_to("plan") == 0
     again = await client.fetch_all_coach_plans(TODAY)
     assert all(p["from_cache"] for p in again.values())
@@ -165,6 +167,47 @@ async def test_clear_cache_counts_and_filters(
     assert client.clear_cache() == 2
     assert client.get_metrics()["cache"]["size"] == 0
     assert not (await client.fetch_coach_plan("i", TODAY))["from_cache"]
+
+
+async def test_the_cache_counts_plans_not_entries(
+    plan_server: ContractServer, make_client: Make
+) -> None:
+    """A day's /all entry holds several plans, which the coaches' own entries hold too: each
+    coach's day is one plan, and a "no plan" answer is none (what /cachestats shows)."""
+    plan_server.add_plan("d", TODAY)
+    plan_server.add_plan("s", TODAY)
+    plan_server.add_plan("x", TODAY)  # unlisted: held by the /all entry only
+    plan_server.add_plan("d", "2024-11-08")
+    client = make_client()
+    await client.fetch_all_coach_plans(TODAY)
+    await client.fetch_coach_plan("d", "2024-11-08")
+    await client.fetch_coach_plan("i", "2024-11-08")  # "no plan"
+
+    cache = client.get_metrics()["cache"]
+
+    assert (cache["size"], cache["plans"]) == (7, 4)  # d, i, s, n, /all; d and i on the 8th
+    assert client.cached_plans() == 4
+    assert client.cached_plans(coach="d") == 2
+    assert client.cached_plans(date=TODAY) == 3
+    assert client.cached_plans("coach_s", TODAY) == 1
+    assert client.cached_plans("i") == 0
+
+
+async def test_cached_plans_before_a_clear_is_what_it_drops(
+    plan_server: ContractServer, make_client: Make
+) -> None:
+    """/clearcache reports `cached_plans` for its scope; `clear_cache` returns entries."""
+    plan_server.add_plan("d", TODAY)
+    plan_server.add_plan("s", TODAY)
+    client = make_client()
+    await client.fetch_all_coach_plans(TODAY)
+    before = client.cached_plans()
+
+    plans, entries = client.cached_plans("s"), client.clear_cache("s")
+
+    assert (plans, entries) == (1, 2)  # s's own entry and the day's /all, which holds it
+    assert client.cached_plans() == before - plans == 1
+    assert client.cached_plans("s") == 0
 
 
 async def test_clearing_one_client_leaves_another(

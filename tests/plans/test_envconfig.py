@@ -142,3 +142,35 @@ def test_market_calendar_names_are_checked() -> None:
     assert envconfig.MARKET_CALENDAR.parse("nyse") == "NYSE"
     with pytest.raises(ValueError, match="a market calendar name: NYSE"):
         envconfig.MARKET_CALENDAR.parse("LSE")
+
+
+# -- unknown names ----------------------------------------------------------------------------
+def test_unknown_names_suggest_the_closest_known_one() -> None:
+    """One warning per unknown name with the prefix, sorted; known and foreign names pass."""
+    known = {"PLANS_CACHE_TTL_SECONDS", "PLANS_MAX_RETRIES", "COACHES"}
+    environ = {
+        "PLANS_MAX_RETRIES": "2",
+        "PLANS_MAX_RETRY": "2",
+        "PLANS_CACHE_TTL": "60",
+        "PLANS_ZZZ": "1",
+        "HOME": "/root",
+    }
+    assert envconfig.unknown_names(environ, known) == [
+        "PLANS_CACHE_TTL is not a setting; did you mean PLANS_CACHE_TTL_SECONDS?",
+        "PLANS_MAX_RETRY is not a setting; did you mean PLANS_MAX_RETRIES?",
+        "PLANS_ZZZ is not a setting; it is ignored",
+    ]
+
+
+def test_the_reader_remembers_every_name_it_was_asked_for() -> None:
+    """`asked` is what `unknown_names` compares with, so a new setting needs no list."""
+    reader = EnvReader({"PLANS_MAX_RETRIES": "x"})
+    reader.read(envconfig.MAX_RETRIES, 3)
+    reader.get("PLANS_NEW_THING", None, str)
+    assert reader.asked == {"PLANS_MAX_RETRIES", "PLANS_NEW_THING"}
+
+
+def test_upper_choice_takes_any_case_and_says_what_it_expects() -> None:
+    assert envconfig.upper_choice("nyse", ("NYSE",), "a calendar") == "NYSE"
+    with pytest.raises(ValueError, match=r"^a calendar$"):
+        envconfig.upper_choice("lse", ("NYSE",), "a calendar")

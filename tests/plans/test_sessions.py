@@ -157,5 +157,6 @@ def test_the_sync_facade_speaks_the_same_day_words(threaded_plan_server: Contrac
         assert client.fetch_coach_plan("d").plan == "Pre-holiday plan."
         assert client.fetch_coach_plan("d", "today").from_cache  # the same key, a hit
         assert client.fetch_coach_plan("Coach_D", "previous").day == dt.date(2026, 11, 24)
-        assert set(client.fetch_all_coach_plans("yesterday")) == {"d", "i", "s", "n"}
+        threaded_plan_server.add_plan("s", "2026-11-24", "Tuesday swing plan.")
+        assert client.fetch_all_coach_plans("yesterday")["s"].day == dt.date(2026, 11, 24)
     assert threaded_plan_server.dates_asked() == ["2026-11-25", "2026-11-24", "2026-11-24"]

@@ -94,7 +94,9 @@ async def _calls(plan_server: ContractServer, fake_time: FakeTime, calls: int) -
             day = rng.choice(days)
             if i % 10 == 9:
                 plans = await client.fetch_all_coach_plans(day)
-                assert set(plans) == set(client.coaches)
+                # Posted plans only, or on a failure an answer per configured coach.
+                posted_only = all(p.found and not p.stale for p in plans.values())
+                assert posted_only or set(plans) == set(client.coaches)
                 for plan in plans.values():
                     answers[kind_of(plan)] += 1
             else:

@@ -93,6 +93,40 @@ def test_all_plans_text_has_a_section_per_coach(server: ContractServer) -> None:
     assert sections[4].startswith("Plan of the News/Events coach (n)")
 
 
+def test_all_plans_text_shows_the_configured_coaches_in_the_right_plural(
+    server: ContractServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client returns only who posted, a coach we do not list included; the text names
+    each configured coach, says who has not posted, and leaves the unlisted one out."""
+    monkeypatch.setenv("COACHES", "d=Day Trading")
+    server.add_plan("s", "2024-11-08", "Swing plan.")  # posted, but not configured here
+    text = all_plans_text("2024-11-08")
+    assert text == (
+        "Coach plans for Friday 2024-11-08: 0 of 1 coach posted a plan.\n\n"
+        "No plan from the Day Trading coach (d) for Friday 2024-11-08."
+    )
+    assert set(tools.get_client().fetch_all_coach_plans("2024-11-08")) == {"s"}
+
+
+def test_all_plans_text_when_the_api_fails_for_some_coaches(server: ContractServer) -> None:
+    """Coaches with a copy are answered from it; the others say they could not be checked."""
+    server.add_plan("d", "2024-11-08", "Day plan.")
+    coach_plan_text("d", "2024-11-08")  # a copy of d only
+    tools.get_client().clear_cache()
+    server.fail("status", status=503, endpoint="all")
+
+    sections = all_plans_text("2024-11-08").split("\n\n")
+
+    assert sections[0] == (
+        "Coach plans for Friday 2024-11-08: 1 of 4 coaches posted a plan; 3 could not be checked."
+    )
+    assert sections[1].startswith("Plan of the Day Trading coach (d)")
+    assert sections[2] == (
+        "Could not get the plan of the Intraday coach (i) for Friday 2024-11-08: "
+        "the plan service is unavailable right now. Try again in a few minutes."
+    )
+
+
 def test_stale_plan_says_so_and_how_old(server: ContractServer) -> None:
     """When the API fails, the last copy is shown with its age, so the agent can weigh it."""
     clock = {"now": NOW}
@@ -379,7 +413,7 @@ def test_langchain_argument_errors_come_back_as_text() -> None:
 
 
 def test_langchain_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without langchain-core, asking for the tools says which extra to install."""
+    """Without langchain-core, asking for the tools says what to install (as docs/agents.md)."""
     monkeypatch.setitem(sys.modules, "langchain_core.tools", None)
-    with pytest.raises(ImportError, match=r"pip install 'coach-plans-bot\[agents\]'"):
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[agents\]"'):
         tools.get_langchain_tools()

@@ -83,11 +83,14 @@ async def test_a_year_ahead_is_still_asked(plan_server: ContractServer, make_cli
 async def test_configured_coaches_replace_the_default(
     plan_server: ContractServer, make_client: Make
 ) -> None:
-    """The coach list is configuration: an unconfigured id is refused."""
+    """The coach list is configuration: an unconfigured id is refused alone, yet its posted
+    plan is part of what /all returned."""
     client = make_client(coaches=["d", "s"])
     with pytest.raises(ValueError, match="Valid coaches: d, s"):
         await client.fetch_coach_plan("i", TODAY)
-    assert set(await client.fetch_all_coach_plans(TODAY)) == {"d", "s"}
+    plan_server.add_plan("i", TODAY)
+    plan_server.add_plan("s", TODAY)
+    assert set(await client.fetch_all_coach_plans(TODAY)) == {"i", "s"}
 
 
 async def test_default_date_is_the_current_session_in_new_york(
@@ -95,11 +98,12 @@ async def test_default_date_is_the_current_session_in_new_york(
 ) -> None:
     """At 03:00 UTC on Wednesday the 13th it is still Tuesday the 12th in New York."""
     client = make_client(now=lambda: dt.datetime(2024, 11, 13, 3, 0, tzinfo=dt.UTC))
+    plan_server.add_plan("s", "2024-11-12")
     plan = await client.fetch_coach_plan("d")
     assert plan["date"] == "2024-11-12"
     assert [c.day for c in (await client.fetch_all_coach_plans()).values()] == [
         dt.date(2024, 11, 12)
-    ] * 4
+    ]
     assert plan_server.dates_asked() == ["2024-11-12", "2024-11-12"]
 
 

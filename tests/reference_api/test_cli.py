@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.reference_api import load_plans, market_today, trading_days
+from bot.reference_api.__main__ import main as cli_main
 from bot.reference_api.runner import is_loopback
 
 from .conftest import plan_row
@@ -87,6 +88,34 @@ def test_load_exits_0_and_writes(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "loaded 2 plans" in result.stdout
     assert _plan_count(db) == 2
+
+
+def test_load_of_one_plan_says_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ "loaded 1 plan", not "1 plans" (in this process: only the wording is new here)."""
+    source = _write(tmp_path / "p.json", [plan_row("d")])
+    assert cli_main(["load", str(source), "--db", str(tmp_path / "plans.db")]) == 0
+    assert capsys.readouterr().out.startswith(f"loaded 1 plan from {source} into ")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--port", "x"], "argument --port: invalid int value: 'x'"),
+        (["--header-timeout", "0"], "argument --header-timeout: must be a positive number"),
+        (["--timezone", "Mars/Base"], "argument --timezone: unknown time zone 'Mars/Base'"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["load"], "the following arguments are required: file"),
+    ],
+)
+def test_every_bad_argument_is_one_line_and_exit_2(
+    args: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One way to refuse an argument, whichever check refuses it: a line, no usage block."""
+    with pytest.raises(SystemExit) as stopped:
+        cli_main(args)
+    assert stopped.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("python -m bot.reference_api") and says in line
 
 
 def test_load_with_a_bad_row_exits_2_and_writes_nothing(tmp_path: Path) -> None:

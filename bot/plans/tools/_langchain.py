@@ -15,7 +15,7 @@ from ._text import choices
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
-INSTALL_HINT: Final = "pip install 'coach-plans-bot[agents]'"
+INSTALL_HINT: Final = 'pip install langchain-core (or, in a clone: pip install -e ".[agents]")'
 
 
 def get_langchain_tools() -> list[BaseTool]:

@@ -11,10 +11,12 @@ from .. import inputs, market
 from ..client import CoachPlanClient
 from ..market import MarketCalendar
 from ..models import CoachPlan, ErrorCategory
+from ..wording import ago, plural
 
 #: The answer of a call whose client `configure()`/`reset()` closed under it.
 REPLACED_TEXT: Final = "The plan client was shut down or replaced while answering. Ask again."
 
+#: The tools' one wording of each failure category the client returns (the bot has its own).
 _WHY: Final[Mapping[ErrorCategory, str]] = {
     "timeout": "the plan service did not answer in time",
     "unavailable": "the plan service is unavailable right now",
@@ -56,20 +58,24 @@ def when(calendar: MarketCalendar, day: dt.date) -> str:
 def plans_text(
     day: dt.date, plans: Mapping[str, CoachPlan], names: Mapping[str, str], client: CoachPlanClient
 ) -> str:
-    """A count first, then a section per coach; stale copies count as answered."""
+    """A count first, then a section per configured coach; stale copies count as answered.
+
+    `plans` is `fetch_all_coach_plans`'s answer: a configured coach without an
+    entry has not posted; a coach the configuration does not list is not shown.
+    """
     calendar = client.calendar
-    answered = [p for p in plans.values() if p.error is None or p.stale]
-    if not answered:
-        error = next(p.error for p in plans.values() if p.error)
-        return could_not("the coach plans", calendar, day, error)
-    posted = sum(p.found for p in plans.values())
-    failed = len(plans) - len(answered)
-    head = f"Coach plans for {when(calendar, day)}: {posted} of {len(plans)} coaches posted a plan"
-    head += f"; {failed} could not be checked." if failed else "."
+    every = [plans.get(cid) or CoachPlan.missing(cid, day, client.now()) for cid in client.coaches]
+    down = [p.error for p in every if p.error is not None and not p.stale]
+    if len(down) == len(every):
+        return could_not("the coach plans", calendar, day, down[0])
+    posted = sum(p.found for p in every)
+    coaches = plural(len(every), "coach", "coaches")
+    head = f"Coach plans for {when(calendar, day)}: {posted} of {coaches} posted a plan"
+    head += f"; {len(down)} could not be checked." if down else "."
     closed = market.closed_day_note(calendar, day)
     if closed and not posted:
         head += f" {closed}"
-    return "\n\n".join([head, *(plan_text(p, names, client) for p in plans.values())])
+    return "\n\n".join([head, *(plan_text(p, names, client) for p in every)])
 
 
 def plan_text(plan: CoachPlan, names: Mapping[str, str], client: CoachPlanClient) -> str:
@@ -78,7 +84,7 @@ def plan_text(plan: CoachPlan, names: Mapping[str, str], client: CoachPlanClient
     who = f"the {names.get(plan.coach, plan.coach)} coach ({plan.coach})"
     stale = (
         f"Note: the plan service is not answering, so this is the last copy we have, "
-        f"fetched {_ago(plan.age_at(client.now()))}; it may have changed since."
+        f"fetched {ago(plan.age_at(client.now()))}; it may have changed since."
     )
     if plan.error is not None and not plan.stale:
         return could_not(f"the plan of {who}", calendar, plan.day, plan.error)
@@ -107,11 +113,3 @@ def plan_text(plan: CoachPlan, names: Mapping[str, str], client: CoachPlanClient
 def _time(moment: dt.datetime, zone: ZoneInfo) -> str:
     """To the minute, with the zone's abbreviation (EST, EDT), in the zone answers use."""
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _ago(seconds: float) -> str:
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = int(seconds // size)
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    return "less than a minute ago"
