@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Sequence
@@ -77,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     token = settings.discord_token.get_secret_value()
     setup_logging(settings.log_level, secrets=settings.secrets())
     log_warnings(settings.warnings)
-    bot = create_bot(settings, sync=args.sync)
+    state = settings.sync_state_file(os.environ)
+    bot = create_bot(settings, sync=args.sync, sync_state_path=state)
     try:
         asyncio.run(serve(bot, bot.start(token)))
     except discord.LoginFailure:

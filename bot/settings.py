@@ -39,6 +39,7 @@ from typing import Final, final
 
 from dotenv import dotenv_values
 
+from bot.command_sync import default_state_path
 from bot.plans import ClientConfig, envconfig
 from bot.plans.envconfig import EnvReader, integer, number
 from bot.plans.redact import (
@@ -146,6 +147,9 @@ class Settings:
     rate_limit_uses: int = 5
     rate_limit_seconds: float = 30.0
     log_level: str = "INFO"
+    #: Where the digest of the last global command sync is kept (`bot.command_sync`);
+    #: None: the usual place, `sync_state_file()`.
+    command_sync_file: Path | None = None
     #: Not a setting: what was odd in the environment read (unknown `PLANS_*` names).
     warnings: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
@@ -196,6 +200,7 @@ class Settings:
                 "RATE_LIMIT_SECONDS", d.rate_limit_seconds, number(above=0, at_most=86_400)
             ),
             log_level=reader.get("LOG_LEVEL", d.log_level, _log_level),
+            command_sync_file=reader.get("COMMAND_SYNC_FILE", None, _state_file),
         )
         settings = dataclasses.replace(
             settings, warnings=tuple(envconfig.unknown_names(environ, reader.asked))
@@ -250,6 +255,10 @@ class Settings:
         """What logs must redact (`setup_logging(secrets=...)`): the token, if set."""
         return (self.discord_token.get_secret_value(),) if self.discord_token else ()
 
+    def sync_state_file(self, environ: Mapping[str, str]) -> Path:
+        """`COMMAND_SYNC_FILE`, or under `$XDG_STATE_HOME` (or ~/.local/state) by default."""
+        return self.command_sync_file or default_state_path(environ)
+
     def summary(self) -> str:
         """A few lines for `--check-config`; the token shows only as set or not."""
         coaches = ", ".join(f"{c.id}={c.name}" for c in self.coaches)
@@ -262,6 +271,7 @@ class Settings:
             "PLANS_API_TIMEZONE": self.api_timezone,
             "REPLY_DEADLINE_SECONDS": f"{self.reply_deadline_seconds:g}",
             "DEV_GUILD_ID": str(self.dev_guild_id or "none (global commands)"),
+            "COMMAND_SYNC_FILE": str(self.sync_state_file(os.environ)),
             "MODERATOR_ROLE": self.moderator_role or "none (Manage Messages only)",
         }
         return "\n".join(f"{name}: {self._shown(value)}" for name, value in lines.items())
@@ -341,3 +351,10 @@ def _coaches(raw: str) -> tuple[Coach, ...]:
         # Coach names are shown to everyone in Discord: a pasted token would be published.
         raise ValueError("coach names, not a bot token (a token here would be shown in Discord)")
     return tuple(Coach(cid, name) for cid, name in names.items())
+
+
+def _state_file(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if path.is_dir():
+        raise ValueError("a file path (it names a directory)")
+    return path

@@ -376,3 +376,19 @@ def test_a_harmless_bad_value_is_still_shown() -> None:
     """Concealing is for secrets: a typo comes back so a person can spot it."""
     with pytest.raises(SettingsError, match="got 'LOUD'"):
         Settings.from_env({"DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, env_file=None)
+
+
+def test_the_command_sync_file_is_kept_in_the_state_directory_by_default(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.from_env({}, env_file=None)
+    assert settings.command_sync_file is None
+    where = settings.sync_state_file({"XDG_STATE_HOME": str(tmp_path)})
+    assert where == tmp_path / "coach-plans" / "command-sync.json"
+    chosen = Settings.from_env({"COMMAND_SYNC_FILE": str(tmp_path / "sync.json")}, env_file=None)
+    assert chosen.sync_state_file({}) == tmp_path / "sync.json"
+
+
+def test_a_directory_is_not_a_command_sync_file(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="COMMAND_SYNC_FILE: expected a file path"):
+        Settings.from_env({"COMMAND_SYNC_FILE": str(tmp_path)}, env_file=None)
