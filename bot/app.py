@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final, Unpack, cast
+from typing import TYPE_CHECKING, Any, Final, Unpack, cast
 
 import discord
 from discord import app_commands
@@ -24,6 +24,9 @@ from bot.plans.config import split_args
 from bot.settings import Settings
 from cogs.render import error_text
 from cogs.replies import answer_privately, new_error_id
+
+if TYPE_CHECKING:
+    from bot.metrics_http import MetricsServer
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,7 @@ class CoachPlansBot(commands.Bot):
         sync_state_path: Path | None = None,
         config: ClientConfig,
         client_seams: Mapping[str, Any] | None = None,
+        **shard_options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -78,6 +82,7 @@ class CoachPlansBot(commands.Bot):
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=PlansCommandTree,
+            **shard_options,
         )
         self.settings = settings
         self.force_sync = sync
@@ -86,22 +91,40 @@ class CoachPlansBot(commands.Bot):
         self._client_seams: ClientArgs = cast(ClientArgs, dict(client_seams or {}))
         #: The plan client, shared by the cogs and any other in-process code.
         self.plans: CoachPlanClient | None = None
+        #: The /metrics page (`METRICS_ADDR`), from `setup_hook` until `close()`.
+        self.metrics_server: MetricsServer | None = None
 
     async def setup_hook(self) -> None:
         # Made here, inside the running loop, which the client's session belongs to.
         self.plans = CoachPlanClient(config=self.client_config, **self._client_seams)
+        if self.settings.metrics_addr is not None:
+            await self._serve_metrics(self.plans, self.settings.metrics_addr)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
 
+    async def _serve_metrics(self, client: CoachPlanClient, addr: str) -> None:
+        # Imported here: prometheus-client is an optional extra, needed only with METRICS_ADDR.
+        from bot.metrics_http import MetricsServer
+        from bot.plans.prometheus import registry_for
+
+        registry = registry_for(client.get_metrics, process=self.settings.process_name)
+        self.metrics_server = MetricsServer(registry, addr)
+        await self.metrics_server.start()
+
     async def close(self) -> None:
-        """Unload the cogs and disconnect, then close the plan client."""
+        """Unload the cogs and disconnect, then stop the metrics page and close the client."""
         try:
             await super().close()
         finally:
+            server, self.metrics_server = self.metrics_server, None
             client, self.plans = self.plans, None
-            if client is not None:
-                await client.close()
+            try:
+                if server is not None:
+                    await server.close()
+            finally:
+                if client is not None:
+                    await client.close()
 
     def require_plans(self) -> CoachPlanClient:
         """The plan client, for extensions loaded by `setup_hook` (after it exists)."""
@@ -126,6 +149,12 @@ class CoachPlansBot(commands.Bot):
         )
 
 
+class ShardedCoachPlansBot(CoachPlansBot, commands.AutoShardedBot):
+    """The same bot over a subset of shards (`SHARD_COUNT`, `SHARD_IDS`): one process of
+    several, which share one Redis cache (`PLANS_REDIS_URL`). discord.py's
+    `AutoShardedBot` runs the shards; everything else is `CoachPlansBot`'s."""
+
+
 def create_bot(
     settings: Settings,
     *,
@@ -146,10 +175,19 @@ def create_bot(
     `session=`).
     """
     client_config, seams = split_args(None, config or settings.client_config(), client_args)
-    return CoachPlansBot(
+    cls, shard_options = CoachPlansBot, {}
+    if settings.shards is not None:
+        cls = ShardedCoachPlansBot
+        ids = settings.shards.ids
+        shard_options = {
+            "shard_count": settings.shards.count,
+            "shard_ids": None if ids is None else list(ids),  # discord.py expects a list
+        }
+    return cls(
         settings,
         sync=sync,
         sync_state_path=sync_state_path,
         config=client_config,
         client_seams=seams,
+        **shard_options,
     )

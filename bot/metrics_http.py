@@ -8,37 +8,14 @@ another thread.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-from typing import Final
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from bot.fleet import parse_metrics_addr
+
 log = logging.getLogger(__name__)
-
-DEFAULT_HOST: Final = "127.0.0.1"
-
-
-def parse_addr(value: str) -> tuple[str, int]:
-    """`9108`, `:9108`, `127.0.0.1:9108` or `[::1]:9108` -> (host, port); loopback by default."""
-    text = value.strip()
-    host, sep, port_text = text.rpartition(":")
-    if not sep:
-        host, port_text = "", text
-    host = host.strip("[]") or DEFAULT_HOST
-    if not port_text.isdigit() or not 0 <= int(port_text) < 65536:
-        raise ValueError(
-            f"expected PORT or HOST:PORT with a port from 0 (any free one) to 65535, got {value!r}"
-        )
-    if host != "localhost":
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            raise ValueError(
-                f"expected an IP address or localhost as the host, got {host!r}"
-            ) from None
-    return host, int(port_text)
 
 
 class MetricsServer:
@@ -46,7 +23,7 @@ class MetricsServer:
 
     def __init__(self, registry: CollectorRegistry, addr: str) -> None:
         self._registry = registry
-        self.host, self.port = parse_addr(addr)
+        self.host, self.port = parse_metrics_addr(addr)
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:

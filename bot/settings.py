@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.util
 import os
 import re
 from collections.abc import Mapping
@@ -40,6 +41,7 @@ from typing import Final, final
 from dotenv import dotenv_values
 
 from bot.command_sync import default_state_path
+from bot.fleet import Shards, parse_metrics_addr, parse_shard_count, parse_shard_ids
 from bot.plans import ClientConfig, envconfig
 from bot.plans.envconfig import EnvReader, integer, number
 from bot.plans.redact import (
@@ -150,6 +152,10 @@ class Settings:
     #: Where the digest of the last global command sync is kept (`bot.command_sync`);
     #: None: the usual place, `sync_state_file()`.
     command_sync_file: Path | None = None
+    #: The shards this process runs (`SHARD_COUNT`, `SHARD_IDS`); None: one unsharded bot.
+    shards: Shards | None = None
+    #: Where to serve /metrics for Prometheus (`METRICS_ADDR`); None: not served.
+    metrics_addr: str | None = None
     #: Not a setting: what was odd in the environment read (unknown `PLANS_*` names).
     warnings: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
@@ -177,6 +183,7 @@ class Settings:
         reader = EnvReader(environ, conceal=functools.partial(_may_be_secret, environ))
         d = cls()  # slotted fields have no class-level defaults to read
         token = reader.get("DISCORD_TOKEN", None, _token)
+        shards, metrics_addr = _read_fleet(reader)
         settings = cls(
             discord_token=token,
             plans_api_url=reader.read(envconfig.API_URL, d.plans_api_url),
@@ -201,6 +208,8 @@ class Settings:
             ),
             log_level=reader.get("LOG_LEVEL", d.log_level, _log_level),
             command_sync_file=reader.get("COMMAND_SYNC_FILE", None, _state_file),
+            shards=shards,
+            metrics_addr=metrics_addr,
         )
         settings = dataclasses.replace(
             settings, warnings=tuple(envconfig.unknown_names(environ, reader.asked))
@@ -231,6 +240,11 @@ class Settings:
         return max(
             self.reply_deadline_seconds - REPLY_MARGIN_SECONDS, self.reply_deadline_seconds / 2
         )
+
+    @property
+    def process_name(self) -> str:
+        """This process in a fleet, for the metrics' `process` label: `bot` or its shards."""
+        return f"bot-{self.shards.label}" if self.shards else "bot"
 
     @property
     def coach_names(self) -> dict[str, str]:
@@ -272,6 +286,8 @@ class Settings:
             "REPLY_DEADLINE_SECONDS": f"{self.reply_deadline_seconds:g}",
             "DEV_GUILD_ID": str(self.dev_guild_id or "none (global commands)"),
             "COMMAND_SYNC_FILE": str(self.sync_state_file(os.environ)),
+            "SHARD_COUNT / SHARD_IDS": self.shards.label if self.shards else "none (not sharded)",
+            "METRICS_ADDR": self.metrics_addr or "none (no /metrics page)",
             "MODERATOR_ROLE": self.moderator_role or "none (Manage Messages only)",
         }
         return "\n".join(f"{name}: {self._shown(value)}" for name, value in lines.items())
@@ -358,3 +374,26 @@ def _state_file(raw: str) -> Path:
     if path.is_dir():
         raise ValueError("a file path (it names a directory)")
     return path
+
+
+def _read_fleet(reader: EnvReader) -> tuple[Shards | None, str | None]:
+    """The shards and metrics settings, checked together (ids need a count)."""
+    count = reader.get("SHARD_COUNT", None, parse_shard_count)
+    ids = reader.get("SHARD_IDS", None, parse_shard_ids)
+    shards = None
+    if ids is not None and count is None:
+        reader.problems.setdefault("SHARD_IDS", "SHARD_COUNT as well (how many shards in all)")
+    elif count is not None:
+        try:
+            shards = Shards(count, ids)
+        except ValueError as exc:
+            reader.problems.setdefault("SHARD_IDS", str(exc))
+    addr = reader.get("METRICS_ADDR", None, _metrics_addr)
+    return shards, addr
+
+
+def _metrics_addr(raw: str) -> str:
+    parse_metrics_addr(raw)
+    if importlib.util.find_spec("prometheus_client") is None:
+        raise ValueError('prometheus-client installed: pip install -e ".[prometheus]"')
+    return raw

@@ -6,7 +6,8 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics_http import MetricsServer, parse_addr
+from bot.fleet import parse_metrics_addr
+from bot.metrics_http import MetricsServer
 from bot.plans import CoachPlanClient
 from bot.plans.prometheus import registry_for
 from tests.contract_server import ContractServer
@@ -24,15 +25,15 @@ from tests.contract_server import ContractServer
     ],
 )
 def test_addresses_default_to_loopback(value: str, expected: tuple[str, int]) -> None:
-    assert parse_addr(value) == expected
+    assert parse_metrics_addr(value) == expected
 
 
 @pytest.mark.parametrize(
     "value", ["", "http://x:9108", "host:port", "1.2.3.4:99999", "example.com:9"]
 )
 def test_bad_addresses_say_what_is_expected(value: str) -> None:
-    with pytest.raises(ValueError, match="expected"):
-        parse_addr(value)
+    with pytest.raises(ValueError, match=r"PORT or HOST:PORT|an IP address"):
+        parse_metrics_addr(value)
 
 
 async def test_the_page_serves_the_clients_numbers(plan_server: ContractServer) -> None:

@@ -34,7 +34,7 @@ def test_env_example_lists_every_setting_with_the_defaults() -> None:
     assert read == Settings() and read.warnings == ()
     env_names = set(example)
     settings = [f for f in dataclasses.fields(Settings) if f.compare]  # `warnings` is none
-    assert len(env_names) == len(settings)
+    assert len(env_names) == len(settings) + 1  # `shards` is SHARD_COUNT and SHARD_IDS
     assert "DISCORD_TOKEN" in env_names and "PLANS_API_URL" in env_names
 
 
@@ -392,3 +392,38 @@ def test_the_command_sync_file_is_kept_in_the_state_directory_by_default(
 def test_a_directory_is_not_a_command_sync_file(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="COMMAND_SYNC_FILE: expected a file path"):
         Settings.from_env({"COMMAND_SYNC_FILE": str(tmp_path)}, env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("environ", "label"),
+    [
+        ({"SHARD_COUNT": "4"}, "bot-shards-0,1,2,3-of-4"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "2-3"}, "bot-shards-2,3-of-4"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "3, 0"}, "bot-shards-0,3-of-4"),
+        ({}, "bot"),
+    ],
+)
+def test_shards_name_the_process(environ: dict[str, str], label: str) -> None:
+    assert Settings.from_env(environ, env_file=None).process_name == label
+
+
+@pytest.mark.parametrize(
+    ("environ", "problem"),
+    [
+        ({"SHARD_IDS": "0,1"}, "SHARD_IDS: expected SHARD_COUNT as well"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1-2"}, "SHARD_IDS: expected shard ids from 0 to 1"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1,1"}, "SHARD_IDS: expected each shard id once"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT: expected a whole number from 1 to 4096"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "a"}, "SHARD_IDS: expected shard ids such as 0,1"),
+        ({"METRICS_ADDR": "http://x"}, "METRICS_ADDR: expected PORT or HOST:PORT"),
+        ({"METRICS_ADDR": "example.com:9108"}, "METRICS_ADDR: expected an IP address"),
+    ],
+)
+def test_fleet_settings_say_what_they_expect(environ: dict[str, str], problem: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(environ, env_file=None)
+    assert problem in str(caught.value)
+
+
+def test_metrics_addr_is_kept_as_written() -> None:
+    assert Settings.from_env({"METRICS_ADDR": "9108"}, env_file=None).metrics_addr == "9108"
