@@ -4,7 +4,7 @@
 
 The bot is built the way `python -m bot` builds it (`Settings.from_env`, then
 `create_bot`, connections closed after use as in the offline mode) and runs
-in SimCord. Timers wrap the client's `fetch_coach_plan`, `render.plan_embed`
+in SimCord. Timers wrap the client's `fetch_coach_plan`, `one_plan.plan_embed`
 and the two Discord calls of a `/plan` (defer, followup), so a hit splits into
 the client's share and the cog's own (render + respond). Prints one JSON object.
 
@@ -68,10 +68,10 @@ async def measure(url: str, calls: int) -> dict[str, Any]:
     from bot.app import create_bot
     from bot.offline.world import closing_connector
     from bot.settings import Settings
-    from cogs import render
+    from cogs.render import one_plan
 
     timers = Timers()
-    render.plan_embed = timers.wrap("render", render.plan_embed)
+    one_plan.plan_embed = timers.wrap("render", one_plan.plan_embed)
     response_type = discord.InteractionResponse
     response_type.defer = timers.wrap_async("respond", response_type.defer)  # type: ignore[method-assign]
     webhook_type = discord.Webhook

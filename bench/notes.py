@@ -155,7 +155,7 @@ cached day) and on a miss (a new day each time), 30 of each per round, against
 command, about 50 ms here, which is its settle loop's `idle=0.05` polling
 interval (it waits for the bot's tasks to finish before an actor verb returns),
 not the bot. Timers wrapped around the client's `fetch_coach_plan`,
-`render.plan_embed` and the two Discord calls (`defer`, followup `send`) split
+`one_plan.plan_embed` and the two Discord calls (`defer`, followup `send`) split
 a hit into the client's share and the cog's own (render + respond). The
 client's share here is one cold call per command (after SimCord's own work,
 through the timing wrapper, with a `date` object rather than a string), so it

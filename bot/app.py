@@ -22,8 +22,8 @@ from bot.command_sync import SyncResult, sync_commands
 from bot.plans import ClientArgs, ClientConfig, CoachPlanClient
 from bot.plans.config import split_args
 from bot.settings import Settings
-from cogs.render import error_text
-from cogs.replies import answer_privately, new_error_id
+from cogs.render.short import error_text
+from cogs.replies import answer_privately, report_error
 
 if TYPE_CHECKING:
     from bot.metrics_http import MetricsServer
@@ -58,8 +58,7 @@ class PlansCommandTree(app_commands.CommandTree["CoachPlansBot"]):
     ) -> None:
         if "error_id" in interaction.extras:
             return  # a cog already logged it and answered
-        error_id = new_error_id()
-        log.error("error %s in an application command", error_id, exc_info=error)
+        error_id = report_error(interaction, log, "an application command", error)
         await answer_privately(interaction, error_text(error_id))
 
 

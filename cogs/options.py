@@ -17,9 +17,9 @@ from discord import app_commands
 
 from bot.plans import InvalidInput, inputs
 from bot.plans.market import MarketCalendar, day_label
-from cogs.render import CHOICE_LIMIT, CONTENT_LIMIT, cut, plain
+from cogs.render.limits import CHOICE_LIMIT, CHOICE_NAME_LIMIT, CONTENT_LIMIT
+from cogs.render.markdown import cut, plain
 
-CHOICE_NAME_LIMIT: Final = 100
 #: Sessions offered by the date autocomplete, counting back from the current one.
 SUGGESTED_SESSIONS: Final = 10
 

@@ -1,21 +1,53 @@
-"""Answering an interaction whatever state it is in: shared by the cog and the bot's tree.
+"""Answering an interaction whatever state it is in: shared by the cogs and the bot's tree.
 
 A plain module, not an extension, so `bot/app.py` can import it without
 loading the cog a second time (`load_extension` executes the extension's module).
+
+Expected outcomes (bad input, rate limit, refusal) are replies, not exceptions
+that reach the command tree: a command body runs inside `replying`, which
+answers them ephemerally, gives anything unexpected a short error id, and logs
+one INFO line per command. (Raising them through the tree would log each typo
+at ERROR level and, in SimCord, count as a bot failure.)
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import secrets
-from typing import Any, Final
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Final, cast
 
 import discord
+
+from bot.plans import CoachPlan, InvalidInput
+from cogs.options import bad_input_text
+from cogs.render.markdown import cut
+from cogs.render.short import error_text
 
 log = logging.getLogger(__name__)
 
 NO_MENTIONS: Final = discord.AllowedMentions.none()
 ERROR_ID_BYTES: Final = 4
+LOGGED_OPTION_CHARS: Final = 60
+
+
+class Reply(Exception):
+    """Ends a command early with an ephemeral `message`; `outcome` goes to the log line."""
+
+    def __init__(self, message: str, outcome: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.outcome = outcome
+
+
+@dataclasses.dataclass(slots=True)
+class Call:
+    """What a command body tells its log line: `outcome`, "ok" unless it says otherwise."""
+
+    outcome: str = "ok"
 
 
 def new_error_id() -> str:
@@ -23,18 +55,106 @@ def new_error_id() -> str:
     return secrets.token_hex(ERROR_ID_BYTES)
 
 
+async def answer(
+    interaction: discord.Interaction[Any],
+    text: str = discord.utils.MISSING,
+    *,
+    embed: discord.Embed = discord.utils.MISSING,
+    ephemeral: bool = False,
+) -> None:
+    """Answer, or follow up once the interaction was answered or deferred; never pings.
+
+    After a public `defer()` Discord shows the first followup in place of
+    "thinking…", visible to all, whatever `ephemeral` says.
+    """
+    if interaction.response.is_done():
+        await interaction.followup.send(
+            text, embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+        )
+    else:
+        await interaction.response.send_message(
+            text, embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+        )
+
+
 async def answer_privately(interaction: discord.Interaction[Any], text: str) -> None:
     """Answer with an ephemeral `text` however far the interaction got; never raises.
 
-    After a public `defer()` Discord shows the first followup in place of
-    "thinking…", visible to all; the text carries nothing private.
+    The text carries nothing private: after a public `defer()` all can see it.
     """
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(
-                text, ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+        await answer(interaction, text, ephemeral=True)
     except Exception:
         log.warning("could not answer interaction %s", interaction.id, exc_info=True)
+
+
+def report_error(
+    interaction: discord.Interaction[Any], logger: logging.Logger, where: str, error: BaseException
+) -> str:
+    """Log `error` on `logger` under a new error id and return the id, for the user's reply.
+
+    The id goes into `interaction.extras` too, so the tree's last-resort
+    handler knows the error was answered.
+    """
+    error_id = new_error_id()
+    interaction.extras["error_id"] = error_id
+    logger.error("error %s in %s", error_id, where, exc_info=error)
+    return error_id
+
+
+@contextlib.asynccontextmanager
+async def replying(
+    interaction: discord.Interaction[Any], logger: logging.Logger
+) -> AsyncIterator[Call]:
+    """Run a command body: expected outcomes become ephemeral replies, all get logged.
+
+    The INFO line goes to the cog's `logger`, so operators see it under the cog.
+    """
+    call = Call()
+    started = time.perf_counter()
+    try:
+        yield call
+    except Reply as reply:
+        call.outcome = reply.outcome
+        await answer_privately(interaction, reply.message)
+    except InvalidInput as exc:  # a parse in the body, or the client agreeing with it
+        call.outcome = "bad-input"
+        await answer_privately(interaction, bad_input_text(exc))
+    except Exception as exc:
+        error_id = report_error(interaction, logger, f"/{command_name(interaction)}", exc)
+        call.outcome = f"error {error_id}"
+        await answer_privately(interaction, error_text(error_id))
+    except BaseException:
+        call.outcome = "cancelled"
+        raise
+    finally:
+        logger.info(
+            "/%s by user %s %s -> %s in %.0f ms",
+            command_name(interaction), interaction.user.id, _options(interaction),
+            call.outcome, (time.perf_counter() - started) * 1000,
+        )  # fmt: skip
+
+
+def describe_plan(plan: CoachPlan) -> str:
+    """The outcome word for the log line."""
+    if plan.stale:
+        return "stale"
+    if plan.error is not None:
+        return f"fallback:{plan.error}"
+    return ("plan" if plan.found else "no-plan") + (" (cache)" if plan.from_cache else " (live)")
+
+
+def command_name(interaction: discord.Interaction[Any]) -> str:
+    command = interaction.command
+    return command.qualified_name if command is not None else "?"
+
+
+def _options(interaction: discord.Interaction[Any]) -> str:
+    data = cast(Mapping[str, Any], interaction.data or {})
+    options = data.get("options") or []
+    shown = [
+        f"{o.get('name')}={cut(repr(o.get('value')), LOGGED_OPTION_CHARS)}"
+        for o in options
+        if isinstance(o, Mapping)
+    ]
+    return "(" + ", ".join(shown) + ")"

@@ -11,6 +11,10 @@ Every parser takes the stripped raw value and returns the value or raises
 it: the bot's `PLANS_MAX_RETRIES: expected ...`, the tools'
 `PLANS_MAX_RETRIES must be ... .` Limits that come from Discord (25 choices,
 100-character names) are the bot's business and stay in `bot.settings`.
+
+It stays one module at ~300 lines: the parsers, the variables built on them
+and the reader are one table that both programs must read alike, and a split
+would only spread it.
 """
 
 from __future__ import annotations

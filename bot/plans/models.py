@@ -5,6 +5,10 @@ available" form, the 200-with-`error` failure form, `coach_d` vs `d` keys on
 /all, a missing `charts` list), so raw dicts never leave this module. Results
 are frozen, slotted dataclasses holding tuples: a cached result can be handed
 to any number of callers and none of them can change what the next one sees.
+
+It stays one module past ~300 lines on purpose: the results, the parsing that
+builds them and the `PlanError` family it raises are the contract's one
+reading, and keeping every raw dict inside a single module is the point.
 """
 
 from __future__ import annotations

@@ -2,23 +2,23 @@
 
 Everything that touches the network is here, so the cache and the public
 client above it only ever see parsed JSON or one of the `PlanError` family.
+What makes a body usable (size, type, JSON, encodable text) is `body.py`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 import math
 import random
-import re
 import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, Final, final
 
 import aiohttp
 
+from .body import MAX_BODY_BYTES, read_json
 from .breaker import CircuitBreaker
 from .config import ConnectorFactory, Sleep
 from .metrics import ClientStats
@@ -32,10 +32,6 @@ from .retry import (
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES: Final = 1024 * 1024
-#: A JSON escape of a UTF-16 surrogate half: the only way JSON text carries one.
-_SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-READ_CHUNK_BYTES: Final = 64 * 1024
 USER_AGENT: Final = "coach-plans-client/0.1 (+aiohttp)"
 
 
@@ -266,7 +262,7 @@ class Upstream:
                 ) as resp:
                     status = resp.status
                     if status in ok_statuses:
-                        return status, await self._read_json(resp)
+                        return status, await read_json(resp, max_bytes=self._max_body)
                     if status == 404 and not_found_ok:
                         return status, None
                     if is_retryable_status(status):
@@ -295,76 +291,9 @@ class Upstream:
         finally:
             self._semaphore.release()
 
-    async def _read_json(self, resp: aiohttp.ClientResponse) -> object:
-        """The body as JSON, read no further than the size limit on the *decoded* bytes.
-
-        Content-Length counts what was sent, which for a gzip, deflate, br or zstd
-        body is the compressed size: a 1 MB body may inflate to gigabytes. So the
-        body is always read in chunks as aiohttp decodes them (it decompresses a
-        bounded amount per chunk) and the read stops at the limit; memory stays
-        within the limit per request in flight.
-        """
-        if resp.content_type != "application/json":
-            raise BadResponse("the answer is not JSON", status=resp.status)
-        if resp.content_length is not None and resp.content_length > self._max_body:
-            raise BadResponse("the answer is larger than the limit", status=resp.status)
-        buf = bytearray()
-        async for chunk in resp.content.iter_chunked(READ_CHUNK_BYTES):
-            buf += chunk
-            if len(buf) > self._max_body:
-                raise BadResponse("the answer is larger than the limit", status=resp.status)
-        return decode_json(buf, resp.status)
-
 
 def _timeout(seconds: float) -> aiohttp.ClientTimeout:
     """A total timeout that ends when it says: aiohttp rounds timeouts of 5 s or more
     up to the next whole second of the loop's clock unless `ceil_threshold` is raised,
     which could end a 7.25 s budget at 8.2 s, past the bot's reply deadline."""
     return aiohttp.ClientTimeout(total=seconds, ceil_threshold=math.inf)
-
-
-def decode_json(raw: bytes | bytearray, status: int | None = None) -> object:
-    """JSON from the API, or BadResponse for anything Python's parser cannot make use of.
-
-    Deep nesting raises RecursionError, not ValueError; strings may carry lone
-    surrogates (`"\\ud800"`), which no encoder accepts later: they are repaired
-    (U+FFFD) here, once, so nothing downstream meets them.
-    """
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise BadResponse("the answer is not valid JSON", status=status) from exc
-    if _SURROGATE_ESCAPE.search(raw) is not None:
-        body = repair_text(body)
-    return body
-
-
-def repair_text(value: object) -> object:
-    """`value` with every string made encodable (lone surrogates become U+FFFD).
-
-    Iterative, not recursive: the structure may be as deep as the parser allowed.
-    """
-    root: list[Any] = [value]
-    stack: list[tuple[Any, Any]] = [(root, 0)]  # (container, index or key) of each item
-    while stack:
-        container, index = stack.pop()
-        item = container[index]
-        if isinstance(item, str):
-            container[index] = _repair_str(item)
-        elif isinstance(item, list):
-            stack.extend((item, i) for i in range(len(item)))
-        elif isinstance(item, dict):
-            repaired = {_repair_str(k): v for k, v in item.items()}  # JSON keys are strings
-            item.clear()
-            item.update(repaired)
-            stack.extend((item, k) for k in item)
-    return root[0]
-
-
-def _repair_str(text: str) -> str:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        # utf-16 with surrogatepass keeps valid pairs and lets "replace" mark lone halves.
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text

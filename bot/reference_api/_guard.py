@@ -19,6 +19,9 @@ that never finished their headers once made `/health` time out. Here:
 
 Each drop is logged at WARNING; the runner puts a `RepeatFilter` on this module's
 logger, so a flood writes a few lines with counts rather than one per connection.
+
+It stays one module past ~300 lines: `Listener` and `_Connection` are two halves
+of one policy that call each other's hooks, and the limits above are theirs.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ a 308 with an HTML body without the trailing slash, 500 for a wrong method, date
 validated, naive timestamps (wall time in the server's zone, `--timezone`), and
 `Connection: close` on every response. The client is tested against this server, so
 smoothing any of them over here would hide client bugs.
+
+It stays one module past ~300 lines so that every route and the two middlewares
+around them (contract errors, request counts) read together: the quirks are
+spread across them.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ directory or filesystem) is still served: `initialize` falls back to `mode=ro`, 
 `immutable=1` when SQLite cannot even set up its shared-memory file beside it. The
 demo marks the plans it writes (`demo_plans`), so it can refuse a database that
 holds plans it did not write rather than replace them.
+
+It stays one module past ~300 lines: the schema, the records it stores and the
+queries over it change together (connections and modes are `_sqlite.py`'s).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from bot.offline.world import closing_connector
 from bot.plans import CoachPlanClient
 from bot.plans.market import market_calendar
 from bot.settings import Settings
-from cogs import render
+from cogs.render import one_plan, parts
 from tests.cogs.conftest import DEV_GUILD_ID, MakeWorld, World
 from tests.contract_server import ContractServer
 from tests.loop_time import LoopClock, finished
@@ -306,6 +306,6 @@ async def test_hanging_api_answers_within_the_reply_deadline(
             plan = await finished(call)
 
     assert plan.error == "timeout"
-    embed = render.plan_embed(plan, "Day Trading", calendar=market_calendar())
-    assert embed.description == render.FAILURE_TEXT["timeout"]
+    embed = one_plan.plan_embed(plan, "Day Trading", calendar=market_calendar())
+    assert embed.description == parts.FAILURE_TEXT["timeout"]
     await bot.close()

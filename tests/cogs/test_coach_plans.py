@@ -13,7 +13,7 @@ import discord
 import pytest
 import simcord
 
-from cogs import render
+from cogs.render import limits, one_plan, parts, stats
 from tests.cogs.conftest import MakeWorld, World
 
 
@@ -157,10 +157,10 @@ async def test_a_10000_character_plan_is_cut_on_a_word_with_a_visible_mark(world
 
     embed = embed_of(await world.alice.slash(world.channel, "plan", coach="d"))
 
-    assert embed.description is not None and embed.description.endswith(render.CUT_MARK)
-    kept = embed.description.removesuffix(render.CUT_MARK)
+    assert embed.description is not None and embed.description.endswith(one_plan.CUT_MARK)
+    kept = embed.description.removesuffix(one_plan.CUT_MARK)
     assert words.startswith(kept) and words[len(kept)] == " "
-    assert len(embed.description) <= render.DESCRIPTION_LIMIT and len(embed) <= 6000
+    assert len(embed.description) <= limits.DESCRIPTION_LIMIT and len(embed) <= 6000
 
 
 async def test_everyone_in_a_plan_pings_nobody(world: World) -> None:
@@ -226,8 +226,8 @@ async def test_plans_when_the_api_is_down_says_so(make_world: MakeWorld) -> None
 
     embed = embed_of(await world.alice.slash(world.channel, "plans", date="2024-11-09"))
 
-    assert embed.description == render.FAILURE_TEXT["unavailable"]
-    assert all(f.value == render.FAILURE_TEXT["unavailable"] for f in embed.fields)
+    assert embed.description == parts.FAILURE_TEXT["unavailable"]
+    assert all(f.value == parts.FAILURE_TEXT["unavailable"] for f in embed.fields)
 
 
 # -- /cachestats -------------------------------------------------------------------
@@ -251,7 +251,7 @@ async def test_cachestats_numbers_match_the_client_after_traffic(world: World) -
     assert field(embed, "Cached plans") == "1 · in 5 of 100 cache entries"
     assert field(embed, "Coalesced") == "0"
     assert "plan:" in field(embed, "Upstream p50 / p95")
-    assert embed.to_dict() == render.stats_embed(m).to_dict()
+    assert embed.to_dict() == stats.stats_embed(m).to_dict()
 
 
 # -- /clearcache -------------------------------------------------------------------

@@ -65,3 +65,10 @@ def test_bad_input_text_is_the_policys_sentence_without_markdown() -> None:
         "Unknown coach 'zz\\_\\*'. Valid coaches: d (Day Trading), i (Intraday), s (Swing), "
         "n (News/Events)."
     )
+
+
+def test_bad_input_echo_is_short_and_harmless() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        inputs.parse_coach("<@&123456789012345678> **" + "z" * 500, {"d": "Day Trading"})
+    text = options.bad_input_text(caught.value)
+    assert "<@&123456789012345678>" not in text and "**" not in text and len(text) < 200

@@ -2,7 +2,7 @@
 
 Configured names and API text reach titles, fields, choices and replies; each
 surface must show them escaped, and a plan's masked link must show where it
-goes. (The unit checks are in `test_render_markdown.py`; this is the wiring.)
+goes. (The unit checks are in `tests/cogs/render/`; this is the wiring.)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import discord
 import simcord
 
 from tests.cogs.conftest import MakeWorld
-from tests.cogs.test_render_markdown import assert_escaped, assert_no_masked_link
+from tests.cogs.render.reader import assert_escaped, assert_no_masked_link
 
 HOSTILE_COACHES = "d=**Bold** [x](https://evil.example),i=<@&123>,s=@everyone"
 EVIL = "https://evil.example/login"

@@ -18,7 +18,7 @@ from bot.plans import CoachPlanClient
 from bot.plans.tools import COACH_NAMES
 from bot.plans.tools._text import plan_text
 from bot.plans.wording import ago, duration, plural
-from cogs import render
+from cogs.render import source
 from tests.conftest import TODAY, FakeTime
 from tests.contract_server import ContractServer
 
@@ -109,7 +109,7 @@ async def test_bot_tools_and_terminal_say_the_same_age(
     now = client.now()
     stamp = f"<t:{int(fetched.fetched_at.timestamp())}:R>"
 
-    footer = render.source_line(stale, now)
+    footer = source.source_line(stale, now)
     note = plan_text(stale, COACH_NAMES, client).splitlines()[1]
     terminal = readable_timestamps(stamp, ZoneInfo("America/New_York"), now)
 

@@ -4,8 +4,8 @@ Text from the API or configuration is untrusted. `escape` shows a name exactly
 as written; `plan_body` keeps a plan's formatting but rewrites every masked
 link as `text (real-address)`, so what a plan shows is what its links do;
 neither can mention anyone. `cut` shortens text on a word boundary and never
-leaves a code block or inline code open. `render.py` holds Discord's limits
-and builds the embeds on top of these.
+leaves a code block or inline code open; `plain` is `escape` then `cut`. The
+reply modules of `cogs.render` build their embeds on top of these.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import string
 from collections.abc import Iterator
 from typing import Final
 
+from cogs.render.limits import URL_LIMIT
+
 ELLIPSIS: Final = "…"
-#: Discord's limit on a URL; a link target longer than this is not a link.
-URL_LIMIT: Final = 2048
 
 _LAST_WORD: Final = re.compile(r"\s+\S*\Z")
 
@@ -181,6 +181,11 @@ def _shown_url(url: str) -> str:
 
 
 # -- text --------------------------------------------------------------------------
+def plain(text: str, limit: int) -> str:
+    """User or API text shown as-is: no markdown, no mentions, within `limit`."""
+    return cut(escape(text), limit)
+
+
 def cut(text: str, limit: int, mark: str = ELLIPSIS) -> str:
     """`text` if it fits, else its longest word-bounded prefix plus `mark`, within `limit`.
 
