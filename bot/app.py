@@ -30,11 +30,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final = ("cogs.coach_plans",)
+EXTENSIONS: Final = ("cogs.coach_plans", "cogs.history", "cogs.digest")
 #: What the invite asks for: replies go through interactions, which need no
-#: channel permission, but a server that restricts channels still lets these through.
+#: channel permission, but a server that restricts channels still lets these through;
+#: the opening digest posts to its channel and reads its recent messages (no double post).
 INVITE_PERMISSIONS: Final = discord.Permissions(
-    view_channel=True, send_messages=True, embed_links=True
+    view_channel=True, send_messages=True, embed_links=True, read_message_history=True
 )
 INVITE_SCOPES: Final = ("bot", "applications.commands")
 

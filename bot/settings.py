@@ -30,6 +30,7 @@ the wrong variable), and a `SettingsError` never repeats such a value.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import importlib.util
 import os
@@ -41,6 +42,7 @@ from typing import Final, final
 from dotenv import dotenv_values
 
 from bot.command_sync import default_state_path
+from bot.digest import DEFAULT_DIGEST_TIME, digest_summary, parse_digest_time
 from bot.fleet import Shards, parse_metrics_addr, parse_shard_count, parse_shard_ids
 from bot.plans import ClientConfig, envconfig
 from bot.plans.envconfig import EnvReader, integer, number
@@ -156,6 +158,16 @@ class Settings:
     shards: Shards | None = None
     #: Where to serve /metrics for Prometheus (`METRICS_ADDR`); None: not served.
     metrics_addr: str | None = None
+    #: Where the opening digest is posted (`DIGEST_CHANNEL_ID`); None: no digest.
+    digest_channel_id: int | None = None
+    #: When, on each session day, in the market calendar's zone (`DIGEST_TIME`).
+    digest_time: dt.time = DEFAULT_DIGEST_TIME
+    #: The role the digest pings (`DIGEST_ROLE_ID`); None: it pings no one.
+    digest_role_id: int | None = None
+    #: The Redis that processes share as a second cache level (`PLANS_REDIS_URL`); None: off.
+    redis_url: str | None = _CLIENT_DEFAULTS.redis_url
+    redis_prefix: str = _CLIENT_DEFAULTS.redis_prefix
+    redis_timeout_seconds: float = _CLIENT_DEFAULTS.redis_timeout_seconds
     #: Not a setting: what was odd in the environment read (unknown `PLANS_*` names).
     warnings: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
@@ -210,7 +222,19 @@ class Settings:
             command_sync_file=reader.get("COMMAND_SYNC_FILE", None, _state_file),
             shards=shards,
             metrics_addr=metrics_addr,
+            redis_url=reader.get(envconfig.REDIS_URL.name, d.redis_url, envconfig.REDIS_URL.parse),
+            redis_prefix=reader.read(envconfig.REDIS_PREFIX, d.redis_prefix),
+            redis_timeout_seconds=reader.read(
+                envconfig.REDIS_TIMEOUT_SECONDS, d.redis_timeout_seconds
+            ),
+            digest_channel_id=reader.get("DIGEST_CHANNEL_ID", None, _snowflake),
+            digest_time=reader.get("DIGEST_TIME", d.digest_time, parse_digest_time),
+            digest_role_id=reader.get("DIGEST_ROLE_ID", None, _snowflake),
         )
+        if settings.digest_role_id is not None and settings.digest_channel_id is None:
+            reader.problems.setdefault(
+                "DIGEST_ROLE_ID", "DIGEST_CHANNEL_ID as well (the channel the digest pings it in)"
+            )
         settings = dataclasses.replace(
             settings, warnings=tuple(envconfig.unknown_names(environ, reader.asked))
         )
@@ -263,6 +287,9 @@ class Settings:
             market_calendar=self.market_calendar,
             coaches=tuple(coach.id for coach in self.coaches),
             deadline_seconds=self.fetch_deadline_seconds,
+            redis_url=self.redis_url,
+            redis_prefix=self.redis_prefix,
+            redis_timeout_seconds=self.redis_timeout_seconds,
         )
 
     def secrets(self) -> tuple[str, ...]:
@@ -288,7 +315,11 @@ class Settings:
             "COMMAND_SYNC_FILE": str(self.sync_state_file(os.environ)),
             "SHARD_COUNT / SHARD_IDS": self.shards.label if self.shards else "none (not sharded)",
             "METRICS_ADDR": self.metrics_addr or "none (no /metrics page)",
+            "PLANS_REDIS_URL": self.redis_url or "none (no cache shared between processes)",
             "MODERATOR_ROLE": self.moderator_role or "none (Manage Messages only)",
+            "DIGEST_*": digest_summary(
+                self.digest_channel_id, self.digest_time, self.digest_role_id, self.market_calendar
+            ),
         }
         return "\n".join(f"{name}: {self._shown(value)}" for name, value in lines.items())
 
@@ -301,7 +332,7 @@ class Settings:
 
     def _shown(self, text: str) -> str:
         """`text` as printed: URL passwords masked; `HIDDEN` if it holds or looks like a token."""
-        text = mask_url_credentials(text)
+        text = envconfig.mask_passwords(text)
         if contains_secret(text, self.secrets()) or looks_like_token(text):
             return HIDDEN
         return text
@@ -319,9 +350,10 @@ def _raw_token(environ: Mapping[str, str]) -> tuple[str, ...]:
 
 def _may_be_secret(environ: Mapping[str, str], name: str, raw: str) -> bool:
     """Never echo the token, nor a value holding part of it or looking like one (pasted into
-    the wrong line), nor the API URL or any URL with credentials, as the agent tools do not."""
+    the wrong line), nor the API or Redis URL or any URL with credentials, as the agent
+    tools do not."""
     return (
-        name in ("DISCORD_TOKEN", envconfig.API_URL.name)
+        name in ("DISCORD_TOKEN", envconfig.API_URL.name, envconfig.REDIS_URL.name)
         or looks_like_token(raw)
         or contains_secret(raw, _raw_token(environ))
         or mask_url_credentials(raw) != raw

@@ -15,21 +15,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.plans import CoachPlanClient, inputs
+from bot.plans import CoachPlan, CoachPlanClient, inputs
 from bot.plans.market import closed_today_note
-from cogs import options
+from cogs import navigation, options
+from cogs.moderators import is_moderator
 from cogs.render import one_plan, overview, short, stats
 from cogs.replies import (
+    Delivery,
     Reply,
+    acknowledge,
     answer,
     answer_privately,
     command_name,
+    deliver,
     describe_plan,
     replying,
     report_error,
@@ -41,6 +45,9 @@ if TYPE_CHECKING:
     Interaction = discord.Interaction[CoachPlansBot]
 
 log = logging.getLogger(__name__)
+
+#: The cog of `cogs.history`, which makes the History button of edited plans.
+HISTORY_COG: Final = "Plan history"
 
 
 def _unix_seconds() -> float:
@@ -54,7 +61,7 @@ def _user_id(interaction: discord.Interaction[Any]) -> int:
     return interaction.user.id
 
 
-class CoachPlans(commands.Cog, name="Coach plans"):
+class CoachPlans(commands.Cog, name=navigation.BROWSER_COG):
     """The coach-plan commands, on the bot's `CoachPlanClient` (the bot owns and closes it)."""
 
     def __init__(
@@ -76,6 +83,13 @@ class CoachPlans(commands.Cog, name="Coach plans"):
         )
         self._clock = clock
 
+    async def cog_load(self) -> None:
+        # The buttons of every plan reply ever sent, this process's or another's.
+        self.bot.add_dynamic_items(*navigation.DYNAMIC_ITEMS)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*navigation.DYNAMIC_ITEMS)
+
     # -- commands ------------------------------------------------------------------
     @app_commands.command(name="plan")
     @app_commands.describe(
@@ -87,18 +101,7 @@ class CoachPlans(commands.Cog, name="Coach plans"):
         async with replying(interaction, log) as call:
             cid, day = inputs.parse_coach(coach, self.names), self._day(date)
             self._check_rate(interaction)
-            calendar, note = self.client.calendar, self._session_note(day)
-            plan = self.client.peek_fresh(cid, day)  # a fresh cache hit: no I/O, answer at once
-            if plan is None:  # acknowledge first: the API may take up to the reply deadline
-                await interaction.response.defer(thinking=True)
-                plan = await self.client.fetch_coach_plan(
-                    cid, day, deadline=self.settings.fetch_deadline_seconds
-                )
-            embed = one_plan.plan_embed(
-                plan, self.names[cid], calendar=calendar, note=note, now=self.client.now()
-            )
-            await answer(interaction, embed=embed)
-            call.outcome = describe_plan(plan)
+            call.outcome = await self._send_plan(interaction, cid, day, Delivery.NEW)
 
     @app_commands.command(name="plans")
     @app_commands.describe(
@@ -109,23 +112,7 @@ class CoachPlans(commands.Cog, name="Coach plans"):
         async with replying(interaction, log) as call:
             day = self._day(date)
             self._check_rate(interaction)
-            await interaction.response.defer(thinking=True)
-            plans = await self.client.fetch_all_coach_plans(
-                day, deadline=self.settings.fetch_deadline_seconds
-            )
-            embed = overview.plans_embed(
-                plans,
-                self.names,
-                day,
-                calendar=self.client.calendar,
-                note=self._session_note(day),
-                now=self.client.now(),
-            )
-            await answer(interaction, embed=embed)
-            posted = sum(plans[cid].found for cid in self.names if cid in plans)
-            call.outcome = f"{posted}/{len(self.names)} posted, " + (
-                ", ".join(sorted({describe_plan(p) for p in plans.values()})) or "none"
-            )
+            call.outcome = await self._send_plans(interaction, day, Delivery.NEW)
 
     @app_commands.command(name="cachestats")
     async def cachestats(self, interaction: Interaction) -> None:
@@ -179,6 +166,74 @@ class CoachPlans(commands.Cog, name="Coach plans"):
     ) -> list[app_commands.Choice[str]]:
         return options.date_choices(current, self.client.today(), self.client.calendar)
 
+    # -- clicks (cogs.navigation's PlanBrowser) ------------------------------------
+    async def open_plan(self, interaction: discord.Interaction[Any], coach: str, day: str) -> None:
+        """A session button or the coach select of a /plan reply: /plan for `coach` on `day`."""
+        async with replying(interaction, log) as call:
+            cid, parsed = inputs.parse_coach(coach, self.names), self._day(day)
+            self._check_rate(interaction)
+            how = navigation.delivery(interaction)
+            call.outcome = await self._send_plan(interaction, cid, parsed, how)
+
+    async def open_plans(self, interaction: discord.Interaction[Any], day: str) -> None:
+        """A session button of a /plans reply: /plans for `day`."""
+        async with replying(interaction, log) as call:
+            parsed = self._day(day)
+            self._check_rate(interaction)
+            how = navigation.delivery(interaction)
+            call.outcome = await self._send_plans(interaction, parsed, how)
+
+    # -- the commands' path, shared by the clicks ------------------------------------
+    async def _send_plan(
+        self, interaction: discord.Interaction[Any], cid: str, day: dt.date, how: Delivery
+    ) -> str:
+        """One client call, render, send `how`; the outcome for the log line."""
+        calendar, note = self.client.calendar, self._session_note(day)
+        plan = self.client.peek_fresh(cid, day)  # a fresh cache hit: no I/O, answer at once
+        if plan is None:  # acknowledge first: the API may take up to the reply deadline
+            await acknowledge(interaction, how)
+            plan = await self.client.fetch_coach_plan(
+                cid, day, deadline=self.settings.fetch_deadline_seconds
+            )
+        embeds = one_plan.plan_embeds(
+            plan, self.names[cid], calendar=calendar, note=note, now=self.client.now()
+        )
+        view = navigation.plan_view(plan, self.names, today=self.client.today(), calendar=calendar)
+        self._add_history_button(view, plan)
+        await deliver(interaction, how, embeds=embeds, view=view)
+        return describe_plan(plan)
+
+    def _add_history_button(self, view: discord.ui.View, plan: CoachPlan) -> None:
+        """The History button of an edited plan, from `cogs.history`'s cog when it is loaded.
+
+        Found by the cog's name, not imported: importing an extension would run it twice.
+        """
+        make = getattr(self.bot.get_cog(HISTORY_COG), "history_button", None)
+        item = make(plan) if callable(make) else None
+        if item is not None:
+            view.add_item(item)
+
+    async def _send_plans(
+        self, interaction: discord.Interaction[Any], day: dt.date, how: Delivery
+    ) -> str:
+        """The client call for the day (always deferred: /all is one slow request), render,
+        send `how`; the outcome for the log line."""
+        await acknowledge(interaction, how)
+        plans = await self.client.fetch_all_coach_plans(
+            day, deadline=self.settings.fetch_deadline_seconds
+        )
+        calendar = self.client.calendar
+        embed = overview.plans_embed(
+            plans, self.names, day, calendar=calendar, note=self._session_note(day),
+            now=self.client.now(),
+        )  # fmt: skip
+        view = navigation.plans_view(day, today=self.client.today(), calendar=calendar)
+        await deliver(interaction, how, embeds=[embed], view=view)
+        posted = sum(plans[cid].found for cid in self.names if cid in plans)
+        return f"{posted}/{len(self.names)} posted, " + (
+            ", ".join(sorted({describe_plan(p) for p in plans.values()})) or "none"
+        )
+
     # -- helpers -------------------------------------------------------------------
     def _day(self, value: str | None) -> dt.date:
         """The day asked for; an `InvalidInput` is answered by `replying`."""
@@ -200,13 +255,7 @@ class CoachPlans(commands.Cog, name="Coach plans"):
 
     def _is_moderator(self, interaction: Interaction) -> bool:
         """Manage Messages in this channel (administrators have it), or the configured role."""
-        if interaction.permissions.manage_messages:
-            return True
-        role = self.settings.moderator_role
-        user = interaction.user
-        if role is None or not isinstance(user, discord.Member):
-            return False
-        return any(str(r.id) == role or r.name == role for r in user.roles)
+        return is_moderator(interaction, self.settings.moderator_role)
 
     async def cog_app_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError

@@ -3,6 +3,11 @@
 A plain module, not an extension, so `bot/app.py` can import it without
 loading the cog a second time (`load_extension` executes the extension's module).
 
+A plan reply goes one of three ways (`Delivery`): a command's is a new
+message; a click by the member whose message it is edits that message; a
+click by anyone else is answered with a message only they see. `acknowledge`
+and `deliver` take the way, so the command and the click share one path.
+
 Expected outcomes (bad input, rate limit, refusal) are replies, not exceptions
 that reach the command tree: a command body runs inside `replying`, which
 answers them ephemerally, gives anything unexpected a short error id, and logs
@@ -14,10 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import enum
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Final, cast
 
 import discord
@@ -43,6 +49,17 @@ class Reply(Exception):
         self.outcome = outcome
 
 
+class Delivery(enum.Enum):
+    """Where a plan reply goes."""
+
+    #: A command's answer: a new message in the channel.
+    NEW = "new"
+    #: A click by the member the message answered: that message changes in place.
+    EDIT = "edit"
+    #: A click by anyone else: a message only they see; the clicked one stays as it was.
+    PRIVATE = "private"
+
+
 @dataclasses.dataclass(slots=True)
 class Call:
     """What a command body tells its log line: `outcome`, "ok" unless it says otherwise."""
@@ -60,6 +77,8 @@ async def answer(
     text: str = discord.utils.MISSING,
     *,
     embed: discord.Embed = discord.utils.MISSING,
+    embeds: Sequence[discord.Embed] = discord.utils.MISSING,
+    view: discord.ui.View = discord.utils.MISSING,
     ephemeral: bool = False,
 ) -> None:
     """Answer, or follow up once the interaction was answered or deferred; never pings.
@@ -69,11 +88,45 @@ async def answer(
     """
     if interaction.response.is_done():
         await interaction.followup.send(
-            text, embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
-        )
+            text, embed=embed, embeds=embeds, view=view, ephemeral=ephemeral,
+            allowed_mentions=NO_MENTIONS,
+        )  # fmt: skip
     else:
         await interaction.response.send_message(
-            text, embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+            text, embed=embed, embeds=embeds, view=view, ephemeral=ephemeral,
+            allowed_mentions=NO_MENTIONS,
+        )  # fmt: skip
+
+
+async def acknowledge(interaction: discord.Interaction[Any], how: Delivery) -> None:
+    """Tell Discord an answer is coming (the API may take up to the reply deadline).
+
+    A new message or a private one shows "thinking…" until `deliver`; an edit
+    shows nothing, and the message keeps its buttons until it changes.
+    """
+    if how is Delivery.EDIT:
+        await interaction.response.defer()
+    else:
+        await interaction.response.defer(thinking=True, ephemeral=how is Delivery.PRIVATE)
+
+
+async def deliver(
+    interaction: discord.Interaction[Any],
+    how: Delivery,
+    *,
+    embeds: Sequence[discord.Embed],
+    view: discord.ui.View,
+) -> None:
+    """Send a plan reply the way `how` says, acknowledged or not; never pings."""
+    if how is not Delivery.EDIT:
+        await answer(interaction, embeds=embeds, view=view, ephemeral=how is Delivery.PRIVATE)
+    elif interaction.response.is_done():
+        await interaction.edit_original_response(
+            embeds=embeds, view=view, allowed_mentions=NO_MENTIONS
+        )
+    else:
+        await interaction.response.edit_message(
+            embeds=embeds, view=view, allowed_mentions=NO_MENTIONS
         )
 
 
@@ -121,7 +174,7 @@ async def replying(
         call.outcome = "bad-input"
         await answer_privately(interaction, bad_input_text(exc))
     except Exception as exc:
-        error_id = report_error(interaction, logger, f"/{command_name(interaction)}", exc)
+        error_id = report_error(interaction, logger, what(interaction), exc)
         call.outcome = f"error {error_id}"
         await answer_privately(interaction, error_text(error_id))
     except BaseException:
@@ -129,8 +182,8 @@ async def replying(
         raise
     finally:
         logger.info(
-            "/%s by user %s %s -> %s in %.0f ms",
-            command_name(interaction), interaction.user.id, _options(interaction),
+            "%s by user %s %s -> %s in %.0f ms",
+            what(interaction), interaction.user.id, _options(interaction),
             call.outcome, (time.perf_counter() - started) * 1000,
         )  # fmt: skip
 
@@ -149,8 +202,22 @@ def command_name(interaction: discord.Interaction[Any]) -> str:
     return command.qualified_name if command is not None else "?"
 
 
+def what(interaction: discord.Interaction[Any]) -> str:
+    """What the log line calls an interaction: `/plan`, or `click` / `select` on a component."""
+    if interaction.type is discord.InteractionType.component:
+        data = cast(Mapping[str, Any], interaction.data or {})
+        button = data.get("component_type") == discord.ComponentType.button.value
+        return "click" if button else "select"
+    return f"/{command_name(interaction)}"
+
+
 def _options(interaction: discord.Interaction[Any]) -> str:
     data = cast(Mapping[str, Any], interaction.data or {})
+    if interaction.type is discord.InteractionType.component:
+        shown = [f"custom_id={cut(repr(data.get('custom_id')), LOGGED_OPTION_CHARS)}"]
+        if "values" in data:
+            shown.append(f"values={cut(repr(data.get('values')), LOGGED_OPTION_CHARS)}")
+        return "(" + ", ".join(shown) + ")"
     options = data.get("options") or []
     shown = [
         f"{o.get('name')}={cut(repr(o.get('value')), LOGGED_OPTION_CHARS)}"

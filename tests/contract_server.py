@@ -82,6 +82,8 @@ class Fault:
 class ContractServer:
     def __init__(self) -> None:
         self.plans: dict[tuple[str, str], dict[str, Any]] = {}
+        #: History rows per (coach, day), newest first, as the history endpoint sends them.
+        self.edits: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.faults: list[Fault] = []
         self.hits: Counter[str] = Counter()
         #: The `date` query of every plan and /all request, in order.
@@ -125,6 +127,16 @@ class ContractServer:
         self.plans[(coach, day)] = plan
         return plan
 
+    def add_edits(self, coach: str, day: str, *edits: tuple[str, str, str]) -> None:
+        """The plan's edit history, newest first: (text the edit replaced, who, when).
+
+        Rows carry the extra `id` and `plan_id` keys the deployed service sends.
+        """
+        self.edits[(coach, day)] = [
+            {"plan_text": text, "edited_by": by, "edited_at": at, "id": 100 - n, "plan_id": 7}
+            for n, (text, by, at) in enumerate(edits)
+        ]
+
     def fail(self, kind: FaultKind, *, endpoint: Endpoint = "*", times: int = 1, **kw: Any) -> None:
         self.faults.append(Fault(kind, endpoint, times, **kw))
 
@@ -153,6 +165,7 @@ class ContractServer:
         app = web.Application()
         app.router.add_get("/api/coach-plans/", self._plan)
         app.router.add_get("/api/coach-plans/all", self._all)
+        app.router.add_get("/api/coach-plans/history", self._history)
         app.router.add_get("/health", self._health)
         app.router.add_get("/metrics", self._metrics)
         self._runner = web.AppRunner(
@@ -306,6 +319,18 @@ class ContractServer:
             }
 
         return await self._serve(request, "all", body)
+
+    async def _history(self, request: web.Request) -> web.StreamResponse:
+        coach = request.query.get("coach", "")
+        day = request.query.get("date", "")
+        if coach not in COACHES:
+            self.hits[request.path] += 1
+            return web.json_response(
+                {"error": f"Invalid coach name '{coach}'. Valid coaches: d, i, s, n"}, status=400
+            )
+        return await self._serve(
+            request, "history", lambda: {"history": self.edits.get((coach, day), [])}
+        )
 
     async def _health(self, request: web.Request) -> web.StreamResponse:
         status = "healthy" if self.healthy else "unhealthy"

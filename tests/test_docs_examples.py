@@ -77,10 +77,16 @@ def agent_env(reference_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
 
 
 def test_the_doc_has_every_kind_of_example() -> None:
-    """Async, blocking, plain tools, configure and LangChain: five examples."""
-    assert len(BLOCKS) == 5
+    """Async, blocking, edit history, plain tools, configure and LangChain: six examples."""
+    assert len(BLOCKS) == 6
     code = "\n".join(block for _, block in BLOCKS)
-    for used in ("CoachPlanClient(", "SyncCoachPlanClient(", "coach_plan_text(", "configure("):
+    for used in (
+        "CoachPlanClient(",
+        "SyncCoachPlanClient(",
+        "fetch_plan_history(",
+        "coach_plan_text(",
+        "configure(",
+    ):
         assert used in code
     assert "get_langchain_tools()" in code
 

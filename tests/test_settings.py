@@ -8,6 +8,7 @@ loading; the token never shows in repr, str, summary or errors.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,11 @@ INVALID = [
     ("RATE_LIMIT_USES", "0", "from 1 to 1000"),
     ("RATE_LIMIT_SECONDS", "-5", "above 0"),
     ("LOG_LEVEL", "LOUD", "DEBUG, INFO"),
+    ("DIGEST_CHANNEL_ID", "#opening-digest", "Discord id"),
+    ("DIGEST_TIME", "9am", "24-hour time HH:MM"),
+    ("DIGEST_TIME", "24:00", "24-hour time HH:MM"),
+    ("DIGEST_TIME", "09:00 America/Chicago", "in the market's zone"),
+    ("DIGEST_ROLE_ID", "123456789012345678", "DIGEST_CHANNEL_ID as well"),
 ]
 
 
@@ -195,6 +201,9 @@ def test_the_bot_and_the_agent_tools_read_the_plan_variables_alike() -> None:
         "PLANS_API_TIMEZONE": "Asia/Tokyo",
         "PLANS_MARKET_CALENDAR": "NYSE",
         "COACHES": " d = Day ,x=Crypto Desk",
+        "PLANS_REDIS_URL": "redis://:secret@redis.internal:6379/1",
+        "PLANS_REDIS_PREFIX": "plans:prod",
+        "PLANS_REDIS_TIMEOUT_SECONDS": "0.2",
     }
     settings = Settings.from_env(environ, env_file=None)
     config, names = read_env(environ)
@@ -427,3 +436,72 @@ def test_fleet_settings_say_what_they_expect(environ: dict[str, str], problem: s
 
 def test_metrics_addr_is_kept_as_written() -> None:
     assert Settings.from_env({"METRICS_ADDR": "9108"}, env_file=None).metrics_addr == "9108"
+
+
+def test_the_shared_cache_settings_reach_the_client() -> None:
+    """PLANS_REDIS_* configure the client's second level; off by default."""
+    assert Settings().client_config().redis_url is None
+    settings = Settings.from_env(
+        {
+            "PLANS_REDIS_URL": "rediss://bot:hunter2@redis.example.com:6380/2",
+            "PLANS_REDIS_PREFIX": "plans:prod",
+            "PLANS_REDIS_TIMEOUT_SECONDS": "0.25",
+        },
+        env_file=None,
+    )
+    config = settings.client_config()
+    assert config.redis_url == "rediss://bot:hunter2@redis.example.com:6380/2"
+    assert (config.redis_prefix, config.redis_timeout_seconds) == ("plans:prod", 0.25)
+    for shown in (repr(settings), settings.summary()):
+        assert "hunter2" not in shown and "bot:***@redis.example.com" in shown
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("PLANS_REDIS_URL", "http://redis:6379", "a redis://, rediss:// or unix:// URL"),
+        ("PLANS_REDIS_PREFIX", "coach*plans", "a key prefix of letters, digits"),
+        ("PLANS_REDIS_TIMEOUT_SECONDS", "10", "a number of seconds above 0 and at most 5"),
+    ],
+)
+def test_the_shared_cache_settings_say_what_they_expect(
+    name: str, value: str, expected: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({name: value}, env_file=None)
+    assert caught.value.problems[name].startswith(f"expected {expected}")
+    with pytest.raises(ToolConfigError, match=name):
+        read_env({name: value})
+
+
+def test_a_bad_redis_url_is_never_repeated() -> None:
+    """It may hold the Redis password, in its user part or (unix sockets) its query."""
+    for raw in ("unix://?password=hunter2", "http://:hunter2@redis"):
+        with pytest.raises(SettingsError) as caught:
+            Settings.from_env({"PLANS_REDIS_URL": raw}, env_file=None)
+        assert "hunter2" not in str(caught.value)
+        with pytest.raises(ToolConfigError) as refused:
+            read_env({"PLANS_REDIS_URL": raw})
+        assert "hunter2" not in str(refused.value)
+
+
+def test_the_digest_settings() -> None:
+    """Off by default, at 09:00 (the market's zone is the calendar's); HH:MM when set."""
+    assert (Settings().digest_channel_id, Settings().digest_role_id) == (None, None)
+    assert Settings().digest_time == dt.time(9, 0)
+    s = Settings.from_env(
+        {
+            "DIGEST_CHANNEL_ID": "223456789012345678",
+            "DIGEST_TIME": " 8:45 ",
+            "DIGEST_ROLE_ID": "323456789012345678",
+        },
+        env_file=None,
+    )
+    assert (s.digest_channel_id, s.digest_time, s.digest_role_id) == (
+        223456789012345678,
+        dt.time(8, 45),
+        323456789012345678,
+    )
+    assert "DIGEST_*: channel 223456789012345678 at 08:45 in NYSE's zone, pinging role" in (
+        s.summary()
+    )

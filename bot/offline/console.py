@@ -25,6 +25,7 @@ Commands (as in Discord; positional or name:value options):
   /plan d                       a coach's plan for today (the current trading session)
   /plan coach:d date:previous   ... for another session (YYYY-MM-DD, today, previous)
   /plans [date]                 every coach's plan for a session
+  /history d [date]             how a coach's plan was edited, newest edit first
   /cachestats                   the plan client's cache and API figures
   /clearcache [coach] [date]    drop cached plans (moderators only)
 Coaches (id or name, any case; quote a name with spaces):
@@ -106,6 +107,7 @@ class Console:
                     ephemeral=outcome.ephemeral,
                     tz=self._tz,
                     now=self.world.now(),
+                    components=outcome.components,
                 )
             )
 

@@ -1,11 +1,13 @@
-"""Render what the bot sent for a terminal: title, text, fields, images, footer, privacy."""
+"""Render what the bot sent for a terminal: title, text, fields, images, footer, buttons,
+privacy."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
@@ -42,8 +44,14 @@ def render_reply(
     ephemeral: bool,
     tz: ZoneInfo,
     now: dt.datetime | None = None,
+    components: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """One bot reply as plain text, marking replies only the user sees."""
+    """One bot reply as plain text, marking replies only the user sees.
+
+    `components` are the message's rows as Discord sends them: a row of
+    buttons prints as `[label]`s (`[label (disabled)]`), a select as its
+    chosen option or placeholder with a `▾`.
+    """
     lines: list[str] = []
     if ephemeral:
         lines.append("(only you can see this)")
@@ -51,14 +59,29 @@ def render_reply(
         lines.append(readable_timestamps(content, tz, now))
     for embed in embeds:
         lines.extend(_embed_lines(embed, tz, now))
+    rows = [_row_text(row) for row in components]
+    if any(rows):
+        lines += ["", *(row for row in rows if row)]
     return "\n".join(lines) if lines else "(no visible reply)"
+
+
+def _row_text(row: Mapping[str, Any]) -> str:
+    shown: list[str] = []
+    for item in row.get("components") or [row]:
+        if item.get("type") == discord.ComponentType.button.value:
+            label = str(item.get("label") or item.get("custom_id") or "button")
+            shown.append(f"[{label}{' (disabled)' if item.get('disabled') else ''}]")
+        elif item.get("type") == discord.ComponentType.string_select.value:
+            chosen = [o["label"] for o in item.get("options") or [] if o.get("default")]
+            shown.append(f"[{', '.join(chosen) or item.get('placeholder') or 'choose'} ▾]")
+    return " ".join(shown)
 
 
 def _embed_lines(embed: discord.Embed, tz: ZoneInfo, now: dt.datetime | None) -> list[str]:
     out: list[str] = []
     if embed.title:
         out += ["", f"== {embed.title} =="]
-    if embed.url:
+    if embed.url and embed.title and embed.url != embed.image.url:  # the title's link
         out.append(embed.url)
     if embed.description:
         out += _wrap(readable_timestamps(embed.description, tz, now))

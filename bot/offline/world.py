@@ -71,6 +71,8 @@ class Outcome:
     actor: str
     content: str = ""
     embeds: tuple[discord.Embed, ...] = ()
+    #: The message's component rows as Discord sends them (buttons, selects).
+    components: tuple[dict[str, Any], ...] = ()
     ephemeral: bool = False
     problem: str | None = None
     fallbacks: int = 0
@@ -205,6 +207,7 @@ class OfflineWorld:
             actor_name,
             content=response.content,
             embeds=tuple(response.embeds),
+            components=tuple(response.components),
             ephemeral=response.ephemeral,
             problem=f"the bot raised {type(errors[0]).__name__}" if errors else None,
             fallbacks=fallbacks,

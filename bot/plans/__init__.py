@@ -7,6 +7,8 @@ from .client import CoachPlanClient as CoachPlanClient
 from .config import DEFAULT_COACHES as DEFAULT_COACHES
 from .config import ClientArgs as ClientArgs
 from .config import ClientConfig as ClientConfig
+from .history import PlanEdit as PlanEdit
+from .history import PlanHistory as PlanHistory
 from .models import BadResponse as BadResponse
 from .models import CoachPlan as CoachPlan
 from .models import ErrorCategory as ErrorCategory
@@ -26,7 +28,9 @@ __all__ = (
     "CoachPlanClient",
     "ErrorCategory",
     "InvalidInput",
+    "PlanEdit",
     "PlanError",
+    "PlanHistory",
     "PlanNotFound",
     "PlanUnavailable",
     "Rejected",

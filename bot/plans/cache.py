@@ -8,7 +8,10 @@ before it, an evicted in-flight load started twice). Here:
 - `_entries` holds stored answers in LRU order, each with a TTL on our
   injectable clock (a short one for "no plan", long for closed sessions);
 - `_loads` holds at most one load in flight per key; every caller of the key
-  joins it (single flight), and a caller leaving never cancels it;
+  joins it (single flight), and a caller leaving never cancels it. A load
+  either runs in a task of its own from the start, or (`begin`) its first
+  caller runs a cheap first step itself (a look in the shared level) and then
+  `finish`es it or `hand_over`s the rest to a task: a hit there costs no task;
 - every load and every clear takes the next number of one sequence, and an
   answer is stored only if its load is newer than the key's last clear and
   than the answer already stored: a clear wins over every load that started
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -48,7 +52,11 @@ class Entry(Generic[T]):
 
 @final
 class Load(Generic[T]):
-    """One upstream fetch of one key, shared by every caller that joins it."""
+    """One upstream fetch of one key, shared by every caller that joins it.
+
+    `task` is what joiners await: the load's task, or the future of a load
+    whose first caller runs its first step (`PlanCache.begin`).
+    """
 
     __slots__ = ("background", "deadline_at", "key", "seq", "task")
 
@@ -57,7 +65,7 @@ class Load(Generic[T]):
         self.seq = seq
         self.deadline_at = deadline_at
         self.background = background
-        self.task: asyncio.Task[Entry[T]]
+        self.task: asyncio.Future[Entry[T]]
 
 
 #: Starts the fetch of a load; it receives the load's sequence number, which a fetch
@@ -65,10 +73,23 @@ class Load(Generic[T]):
 Fetch = Callable[[int], Awaitable[Entry[T]]]
 
 
-def _mark_exception_read(task: asyncio.Task[Any]) -> None:
+def _mark_exception_read(task: asyncio.Future[Any]) -> None:
     """A failed load nobody waits for any more is not "exception never retrieved"."""
     if not task.cancelled():
         task.exception()
+
+
+def _settle(future: asyncio.Future[T], task: asyncio.Task[T]) -> None:
+    """Pass a handed-over load's outcome to the future its joiners wait on."""
+    if future.done():
+        return
+    if task.cancelled():
+        future.cancel()
+    elif (exc := task.exception()) is not None:
+        future.set_exception(exc)
+        future.exception()  # retrieved: its joiners may all have left
+    else:
+        future.set_result(task.result())
 
 
 @final
@@ -84,6 +105,8 @@ class PlanCache(Generic[T]):
         self._loads: dict[Key, Load[T]] = {}
         # Every load task still running (current or superseded by a clear) and its number.
         self._running: dict[asyncio.Task[Entry[T]], int] = {}
+        # Loads whose first caller runs their first step (`begin`), not yet ended.
+        self._begun: set[Load[T]] = set()
         self._seq = 0
         self._cleared_all = 0
         self._cleared: dict[Key, int] = {}
@@ -123,11 +146,48 @@ class PlanCache(Generic[T]):
             raise RuntimeError("the plan cache is closed")
         self._seq += 1
         load: Load[T] = Load(key, self._seq, deadline_at, background)
-        load.task = asyncio.get_running_loop().create_task(self._run(load, fetch))
-        load.task.add_done_callback(self._task_done)
-        self._running[load.task] = load.seq
+        task = asyncio.get_running_loop().create_task(self._run(load, fetch))
+        task.add_done_callback(self._task_done)
+        self._running[task] = load.seq
+        load.task = task
         self._loads[key] = load
         return load
+
+    def begin(self, key: Key, *, deadline_at: float) -> Load[T]:
+        """A load of `key` whose caller runs the first step itself; it ends with `finish`
+        (an answer) or `hand_over` (a task does the rest). Joiners wait meanwhile."""
+        if self._closed:
+            raise RuntimeError("the plan cache is closed")
+        self._seq += 1
+        load: Load[T] = Load(key, self._seq, deadline_at, False)
+        load.task = asyncio.get_running_loop().create_future()
+        self._loads[key] = load
+        self._begun.add(load)
+        return load
+
+    def finish(self, load: Load[T], entry: Entry[T]) -> None:
+        """End a `begin`-ed load with `entry`: stored if nothing newer won, given to joiners."""
+        self._begun.discard(load)
+        if self._loads.get(load.key) is load:
+            del self._loads[load.key]
+        self.put(load.key, entry, load.seq)
+        if not load.task.done():
+            load.task.set_result(entry)
+
+    def hand_over(self, load: Load[T], fetch: Fetch[T]) -> None:
+        """Go on with a `begin`-ed load in a task of its own (its joiners with it); after
+        close() it ends cancelled instead."""
+        future = load.task
+        self._begun.discard(load)
+        if self._closed:
+            if self._loads.get(load.key) is load:
+                del self._loads[load.key]
+            future.cancel()
+            return
+        task = asyncio.get_running_loop().create_task(self._run(load, fetch))
+        task.add_done_callback(self._task_done)
+        task.add_done_callback(functools.partial(_settle, future))
+        self._running[task] = load.seq
 
     async def _run(self, load: Load[T], fetch: Fetch[T]) -> Entry[T]:
         try:
@@ -183,7 +243,8 @@ class PlanCache(Generic[T]):
 
     def _prune_clear_marks(self) -> None:
         """Forget marks older than every load still running: none they could stop remains."""
-        oldest = min(self._running.values(), default=self._seq)
+        running = [*self._running.values(), *(load.seq for load in self._begun)]
+        oldest = min(running, default=self._seq)
         self._cleared = {k: s for k, s in self._cleared.items() if s > oldest}
 
     # -- life ------------------------------------------------------------------------

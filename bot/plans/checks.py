@@ -14,8 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from . import envconfig
-from .envconfig import check_integer, check_number
-from .redact import mask_url_credentials
+from .envconfig import MAX_REDIS_TIMEOUT_SECONDS, check_integer, check_number, mask_passwords
 
 #: The seed's keywords and ours, with the rule each value must pass.
 _RULES: Final[Mapping[str, Callable[[object], object]]] = {
@@ -40,7 +39,12 @@ _RULES: Final[Mapping[str, Callable[[object], object]]] = {
     "timezone": lambda v: envconfig.timezone(_text(v)),
     "api_timezone": lambda v: envconfig.timezone(_text(v)),
     "market_calendar": lambda v: envconfig.calendar_name(_text(v)),
+    "redis_url": lambda v: None if v is None else envconfig.redis_url(_text(v)),
+    "redis_prefix": lambda v: envconfig.redis_prefix(_text(v)),
+    "redis_timeout_seconds": lambda v: check_number(v, above=0, at_most=MAX_REDIS_TIMEOUT_SECONDS),
 }
+#: Keywords whose rule also accepts None, which their message says.
+_OPTIONAL: Final = frozenset({"redis_url"})
 
 
 def check_options(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -53,7 +57,8 @@ def check_options(options: Mapping[str, Any]) -> dict[str, Any]:
         try:
             checked[name] = rule(value)
         except ValueError as exc:
-            raise ValueError(f"{name} must be {exc} (got {_shown(value)})") from None
+            expected = f"None or {exc}" if name in _OPTIONAL else str(exc)
+            raise ValueError(f"{name} must be {expected} (got {_shown(value)})") from None
     stale = options.get("max_stale_size")
     if stale is not None:
         try:
@@ -70,8 +75,9 @@ def _text(value: object) -> str:
 
 
 def _shown(value: object) -> str:
-    """The rejected value as the message repeats it: short, a URL's password masked."""
-    text = mask_url_credentials(repr(value))
+    """The rejected value as the message repeats it: short, a URL's password masked
+    (in its user part or, as redis-py also reads it, in its query)."""
+    text = mask_passwords(repr(value))
     return text if len(text) <= envconfig.MAX_SHOWN_CHARS else text[:37] + "..."
 
 

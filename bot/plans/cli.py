@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("date", nargs="?", help=f"{DATE_HELP} (default: today)")
     plans = command("plans", "every coach's plan for a session")
     plans.add_argument("date", nargs="?", help=f"{DATE_HELP} (default: today)")
+    history = command("history", "how one coach's plan was edited: each edit, newest first")
+    history.add_argument("coach", help="id, name or coach_<id>, any case")
+    history.add_argument("date", nargs="?", help=f"{DATE_HELP} (default: today)")
     command("health", "the API's health and ours, with the URL asked")
     command("metrics", "the API's own counters (a table; JSON with --json)")
     return parser
@@ -148,6 +151,8 @@ async def _run(
             )
             data = {c: p.to_dict() for c, p in plans.items()}
             return (EXIT_UPSTREAM if failed else EXIT_OK), data, text
+        if args.command == "history":
+            return await _history(client, args, names)
         if args.command == "health":
             health = await client.check_health()
             code = EXIT_OK if health["healthy"] else EXIT_UPSTREAM
@@ -157,6 +162,20 @@ async def _run(
             api = mask_url_credentials(config.api_base_url)
             return EXIT_UPSTREAM, metrics, f"no metrics from the API at {api}: {metrics['error']}"
         return EXIT_OK, metrics, metrics_table(metrics)
+
+
+async def _history(
+    client: CoachPlanClient, args: argparse.Namespace, names: dict[str, str]
+) -> tuple[int, Any, str]:
+    """The history first, then the plan (a history newer than the cached plan drops it)."""
+    cid = parse_coach(args.coach, names)
+    day = client.normalize_date(args.date)
+    history = await client.fetch_plan_history(cid, day)
+    failed = history.error is not None and not history.stale
+    plan = None if failed else await client.fetch_coach_plan(cid, day)
+    text = _text.history_text(history, plan, names, client)
+    text = _text.with_today_note(client, args.date, text)
+    return (EXIT_UPSTREAM if history.error else EXIT_OK), history.to_dict(), text
 
 
 def health_text(health: Mapping[str, Any]) -> str:

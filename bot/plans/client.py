@@ -26,6 +26,8 @@ from .cache import Key, PlanCache, StaleStore
 from .config import DEFAULT_COACHES as DEFAULT_COACHES
 from .config import ClientArgs, ClientConfig, split_args
 from .fetch import ALL, Freshness, PlanFetcher, count_plans
+from .history import PlanHistory
+from .history_loads import PlanHistories
 from .keys import PlanKeys
 from .loads import CLOSED_TEXT, Loads
 from .market import MarketCalendar
@@ -38,6 +40,8 @@ from .models import (
     PlanUnavailable,
 )
 from .retry import RetryPolicy
+from .shared import Invalidation
+from .tiered import SharedLevel
 from .transport import Upstream
 
 log = logging.getLogger(__name__)
@@ -61,7 +65,8 @@ class CoachPlanClient:
     Time is injectable (keywords, not configuration): `clock` (monotonic
     seconds) drives TTLs, the breaker and deadlines; `sleep` the backoff;
     `now` (aware datetime) the meaning of "today" and `fetched_at`; `session`
-    is an aiohttp session the caller owns.
+    is an aiohttp session the caller owns. With `redis_url`, processes share a
+    second cache level, the breaker and clears (`tiered.py`).
     """
 
     def __init__(
@@ -123,13 +128,23 @@ class CoachPlanClient:
             now=now,
             api_zone=ZoneInfo(self.api_timezone),
         )
+        self._shared = None if cfg.redis_url is None else SharedLevel(
+            cfg, cache=self._cache, stale=self._stale, fetcher=self._fetcher,
+            breaker=self.breaker, clock=clock, on_invalidate=self._drop,
+        )  # fmt: skip
         self._loads = Loads(
             cache=self._cache,
             fetcher=self._fetcher,
             stats=self.stats,
             clock=clock,
             deadline_at=self._deadline_at,
+            shared=self._shared,
         )
+        self._history = PlanHistories(
+            config=cfg, upstream=self._upstream, keys=self._keys, freshness=self.freshness,
+            stats=self.stats, plan_cache=self._cache, drop_plan=self.clear_cache,
+            clock=clock, now=now,
+        )  # fmt: skip
         self._closed = False
         # Hits answered by `peek_fresh` in other threads, counted apart from `stats`
         # (which only the loop thread writes) under their own lock.
@@ -138,6 +153,8 @@ class CoachPlanClient:
 
     # -- lifecycle -----------------------------------------------------------------
     async def __aenter__(self) -> Self:
+        if self._shared is not None:
+            self._shared.start()
         return self
 
     async def __aexit__(
@@ -149,9 +166,13 @@ class CoachPlanClient:
         """Cancel every load and refresh, close the session we made; no I/O after this.
 
         Callers cut short by the close get the same RuntimeError as later calls.
+        Shared clears still in flight finish first.
         """
         self._closed = self._loads.closed = self._upstream.closed = True
         await self._cache.close()
+        await self._history.close()
+        if self._shared is not None:
+            await self._shared.close()
         await self._upstream.close()
 
     # -- input ---------------------------------------------------------------------
@@ -216,6 +237,8 @@ class CoachPlanClient:
         result = await self._get(key, deadline)
         if not isinstance(result, PlanUnavailable):
             return self._strict_check(result)
+        if self._shared is not None:
+            await self._shared.recall_stale([key])
         return self._answer_failure(key, dt.date.fromisoformat(key[1]), result)
 
     async def fetch_all_coach_plans(
@@ -233,7 +256,21 @@ class CoachPlanClient:
         result = await self._get((ALL, day.isoformat()), deadline)
         if not isinstance(result, PlanUnavailable):
             return dict(result)
+        if self._shared is not None:
+            await self._shared.recall_stale([(c, day.isoformat()) for c in self.coaches])
         return {c: self._answer_failure((c, day.isoformat()), day, result) for c in self.coaches}
+
+    async def fetch_plan_history(
+        self, coach: str, date: str | dt.date | None = None, *, deadline: float | None = None
+    ) -> PlanHistory:
+        """The plan's edits, newest first (empty, `== []`, when it has none), cached like plans.
+
+        Each edit's `plan_text` is the text it replaced; `bot.plans.history.versions`
+        pairs them with the plan into versions. When the API fails: the last good
+        answer marked `stale`, else a fallback with `error` set (strict: raised).
+        """
+        self._check_open()
+        return await self._history.get(self._keys.key(coach, date), self._deadline_at(deadline))
 
     async def check_health(self) -> dict[str, Any]:
         """The server's own health answer plus ours (breaker, last error).
@@ -254,8 +291,10 @@ class CoachPlanClient:
         return await operator.server_metrics(self._upstream, deadline_at=self._deadline_at(None))
 
     def get_metrics(self) -> dict[str, Any]:
-        """A fresh snapshot of our counters (the seed's keys and more); no I/O."""
-        return self.stats.report(
+        """A fresh snapshot of our counters (the seed's keys and more); no I/O. With
+        `redis_url`, `redis` holds the shared level's (hits, misses, errors, lock_waits,
+        invalidations and more)."""
+        metrics = self.stats.report(
             api=self._upstream.snapshot(),
             cache=self._cache.snapshot()
             | {
@@ -269,6 +308,9 @@ class CoachPlanClient:
             refreshes_in_flight=self._cache.refreshes_in_flight(),
             extra_hits=self._peek_hits,
         )
+        if self._shared is not None:
+            metrics["redis"] = self._shared.snapshot()
+        return metrics
 
     def clear_cache(self, coach: str | None = None, date: str | dt.date | None = None) -> int:
         """Drop cached entries (all, or one coach and/or day); returns how many went.
@@ -279,18 +321,39 @@ class CoachPlanClient:
         Stale copies stay: they are only ever shown when the API fails, marked stale.
         A load of a cleared key already in flight never stores its answer: the next
         call asks the API again.
-        Dropping a coach's day also drops that day's /all entry, which holds it.
+        Dropping a coach's day also drops that day's /all entry, which holds it,
+        and the same coaches' and days' cached edit histories (counted too).
+        With `redis_url`, the shared level and every other process are cleared in
+        the background (`clear_cache_everywhere` waits); until then this process
+        does not read those keys from Redis.
         """
-        if coach is None and date is None:
-            return self._cache.clear()
+        return self._clear(coach, date)[0]
+
+    async def clear_cache_everywhere(
+        self, coach: str | None = None, date: str | dt.date | None = None
+    ) -> int:
+        """`clear_cache`, returning once Redis and every process have been told: the keys
+        dropped in Redis plus this process's entries (a key held in both counts twice;
+        other processes' own copies are not counted). Without `redis_url` (or Redis
+        unreachable), this process's alone.
+        """
+        dropped, shared = self._clear(coach, date)
+        return dropped + (0 if shared is None else await shared)
+
+    def _clear(
+        self, coach: str | None, date: str | dt.date | None
+    ) -> tuple[int, asyncio.Task[int] | None]:
+        """(entries dropped here, the shared clear under way, if any)."""
         cid = None if coach is None else self.normalize_coach(coach)
         iso = None if date is None else self.normalize_date(date).isoformat()
+        clear = Invalidation(cid, iso)
+        return self._drop(clear), (None if self._shared is None else self._shared.clear(clear))
 
-        def match(key: Key) -> bool:
-            who, day = key
-            return (iso is None or day == iso) and (cid is None or who in (cid, ALL))
-
-        return self._cache.clear(match)
+    def _drop(self, clear: Invalidation) -> int:
+        """This process's part of a clear, ours or another process's: one rule everywhere."""
+        if clear == Invalidation():
+            return self._cache.clear() + self._history.clear()
+        return self._cache.clear(clear.matches) + self._history.clear(clear.coach, clear.day)
 
     def cached_plans(self, coach: str | None = None, date: str | dt.date | None = None) -> int:
         """Posted plans in the cache (all, or one coach and/or day), each coach's day once."""

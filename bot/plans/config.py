@@ -65,11 +65,15 @@ class ClientConfig:
     wait_exp_base: float = 2.0
     max_body_bytes: int = 1024 * 1024
     strict: bool = False
+    #: Left out of `repr`: it may hold the Redis password.
+    redis_url: str | None = dataclasses.field(default=None, repr=False)
+    redis_prefix: str = envconfig.DEFAULT_REDIS_PREFIX
+    redis_timeout_seconds: float = envconfig.DEFAULT_REDIS_TIMEOUT_SECONDS
     connector_factory: ConnectorFactory | None = dataclasses.field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         checked = check_options({f.name: getattr(self, f.name) for f in FIELDS})
-        for name in ("api_base_url", "coaches", "market_calendar"):
+        for name in ("api_base_url", "coaches", "market_calendar", "redis_timeout_seconds"):
             object.__setattr__(self, name, checked[name])  # normalised: tuple, upper case
 
     def replace(self, **changes: Any) -> Self:
@@ -113,6 +117,9 @@ class ClientArgs(TypedDict, total=False):
     wait_exp_base: float
     max_body_bytes: int
     strict: bool
+    redis_url: str | None
+    redis_prefix: str
+    redis_timeout_seconds: float
     connector_factory: ConnectorFactory | None
     session: aiohttp.ClientSession | None
     sleep: Sleep

@@ -24,12 +24,14 @@ import dataclasses
 import difflib
 import math
 import re
+import urllib.parse
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, Final, Generic, TypeVar, final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .market import CALENDARS, DEFAULT_CALENDAR
-from .redact import mask_url_credentials
+from .redact import URL_MASK, mask_url_credentials
+from .shared.keyspace import DEFAULT_PREFIX, check_prefix
 
 T = TypeVar("T")
 
@@ -48,9 +50,24 @@ DEFAULT_COACH_NAMES: Final[Mapping[str, str]] = {
 }
 #: How much of a rejected value a problem repeats (a pasted blob should not flood a log).
 MAX_SHOWN_CHARS: Final = 40
+#: The shared cache's key prefix, and its per-command timeout: a second level that
+#: takes longer than `MAX_REDIS_TIMEOUT_SECONDS` to answer is worse than none.
+DEFAULT_REDIS_PREFIX: Final = DEFAULT_PREFIX
+DEFAULT_REDIS_TIMEOUT_SECONDS: Final = 0.05
+MAX_REDIS_TIMEOUT_SECONDS: Final = 5.0
+REDIS_SCHEMES: Final = ("redis", "rediss", "unix")
 
 _URL: Final = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
 _COACH_ID: Final = re.compile(r"[a-z0-9]{1,20}")
+_REDIS_DB: Final = re.compile(r"(/[0-9]{0,5})?")
+#: A password in a URL's query (redis-py's `unix:///path?password=...` form).
+_QUERY_PASSWORD: Final = re.compile(r"(?i)\b(password=)[^&\s'\"]*")
+
+
+def mask_passwords(text: str) -> str:
+    """`text` with every URL's password masked: in its user part (`mask_url_credentials`)
+    and, as redis-py also reads one, in its query (`?password=`)."""
+    return _QUERY_PASSWORD.sub(rf"\1{URL_MASK}", mask_url_credentials(text))
 
 
 # -- parsers ----------------------------------------------------------------------------
@@ -59,6 +76,32 @@ def http_url(raw: str) -> str:
     if not isinstance(raw, str) or not _URL.fullmatch(raw):
         raise ValueError("an http:// or https:// base URL such as http://localhost:5000")
     return raw
+
+
+def redis_url(raw: str) -> str:
+    """A Redis URL as redis-py reads it: `redis://` or `rediss://` (TLS) with a host and
+    at most a database number for path, or `unix://` with a socket path."""
+    expected = "a redis://, rediss:// or unix:// URL such as redis://localhost:6379/0"
+    if not isinstance(raw, str) or not raw or any(c.isspace() for c in raw):
+        raise ValueError(expected)
+    try:
+        url = urllib.parse.urlsplit(raw)
+        url.port  # noqa: B018  (a port that is no number raises here)
+    except ValueError:
+        raise ValueError(expected) from None
+    if url.scheme not in REDIS_SCHEMES or url.fragment:
+        raise ValueError(expected)
+    if url.scheme == "unix":
+        if not url.path:
+            raise ValueError(expected)
+    elif not url.hostname or not _REDIS_DB.fullmatch(url.path):
+        raise ValueError(expected)
+    return raw
+
+
+def redis_prefix(raw: str) -> str:
+    """The namespace of our keys in a Redis others may share (see `shared.keyspace`)."""
+    return check_prefix(raw)
 
 
 def number(*, above: float, at_most: float | None = None) -> Callable[[str], float]:
@@ -189,7 +232,7 @@ def argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
         try:
             return parse(raw.strip())
         except ValueError as exc:
-            shown = mask_url_credentials(raw)[:MAX_SHOWN_CHARS]
+            shown = mask_passwords(raw)[:MAX_SHOWN_CHARS]
             raise argparse.ArgumentTypeError(f"expected {exc} (got {shown!r})") from None
 
     return checked
@@ -222,6 +265,13 @@ API_TIMEZONE: Final = ClientVariable("PLANS_API_TIMEZONE", "api_timezone", timez
 MARKET_CALENDAR: Final = ClientVariable("PLANS_MARKET_CALENDAR", "market_calendar", calendar_name)
 #: Parses to names; the client's `coaches` keyword takes only the ids (`tuple(names)`).
 COACHES: Final = ClientVariable("COACHES", "coaches", coach_names)
+REDIS_URL: Final = ClientVariable("PLANS_REDIS_URL", "redis_url", redis_url)
+REDIS_PREFIX: Final = ClientVariable("PLANS_REDIS_PREFIX", "redis_prefix", redis_prefix)
+REDIS_TIMEOUT_SECONDS: Final = ClientVariable(
+    "PLANS_REDIS_TIMEOUT_SECONDS",
+    "redis_timeout_seconds",
+    number(above=0, at_most=MAX_REDIS_TIMEOUT_SECONDS),
+)
 
 CLIENT_VARIABLES: Final[tuple[ClientVariable[Any], ...]] = (
     API_URL,
@@ -233,6 +283,9 @@ CLIENT_VARIABLES: Final[tuple[ClientVariable[Any], ...]] = (
     API_TIMEZONE,
     MARKET_CALENDAR,
     COACHES,
+    REDIS_URL,
+    REDIS_PREFIX,
+    REDIS_TIMEOUT_SECONDS,
 )
 
 

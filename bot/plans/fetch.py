@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Final, final
 
 from .cache import Entry, Key, PlanCache, StaleStore
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 ALL: Final = "*"
 PLAN_PATH: Final = "api/coach-plans/"
 ALL_PATH: Final = "api/coach-plans/all"
+
+#: Told the coaches' entries a day's /all answer filled (the shared level stores them too).
+OnCoaches = Callable[[list[tuple[Key, Entry[CoachPlan]]]], Awaitable[None]]
 
 
 def count_plans(cache: PlanCache[Any], coach: str | None = None, iso: str | None = None) -> int:
@@ -83,10 +86,17 @@ class PlanFetcher:
         self._now = now
 
     async def fetch(
-        self, key: Key, deadline_at: float, cache: PlanCache[Any], seq: int
+        self,
+        key: Key,
+        deadline_at: float,
+        cache: PlanCache[Any],
+        seq: int,
+        *,
+        on_coaches: OnCoaches | None = None,
     ) -> Entry[Any]:
         """GET the plan (or /all) for `key`; /all also fills each coach's entry in `cache`
-        as the load numbered `seq` (so a clear since it started wins)."""
+        as the load numbered `seq` (so a clear since it started wins), then awaits
+        `on_coaches` with those entries."""
         who, iso = key
         day = dt.date.fromisoformat(iso)
         started = time.perf_counter()
@@ -106,7 +116,10 @@ class PlanFetcher:
             fetched_at = self._now()
             if who == ALL:
                 plans = parse_all(reply.body, self._keys.coaches, day, fetched_at, self._api_zone)
-                return self._entry_of_all(plans, day, fetched_at, cache, seq)
+                entry, coaches = self._entry_of_all(plans, day, fetched_at, cache, seq)
+                if on_coaches is not None:
+                    await on_coaches(coaches)
+                return entry
             if reply.status == 404:
                 self._stats.api_not_found += 1
                 plan = CoachPlan.missing(who, day, fetched_at)
@@ -122,8 +135,58 @@ class PlanFetcher:
             log.info("fetched %s/%s: %s after %s in %.1f ms",
                      who, iso, status, plural(attempts, "attempt"), ms)  # fmt: skip
 
-    def entry(self, plan: CoachPlan, iso: str) -> Entry[CoachPlan]:
-        return self._make_entry(plan, plan.marked(from_cache=True), self._ttl(plan.found, iso))
+    def entry(
+        self, plan: CoachPlan, iso: str, ttl_cap: float | None = None, *, cached: bool = False
+    ) -> Entry[CoachPlan]:
+        """`plan`'s entry; `cached`: its first caller too sees it marked `from_cache`."""
+        marked = plan.marked(from_cache=True)
+        ttl = _capped(self._ttl(plan.found, iso), ttl_cap)
+        return self._make_entry(marked if cached else plan, marked, ttl)
+
+    @staticmethod
+    def stored(entry: Entry[Any]) -> Any:
+        """What the shared level keeps of `entry`: its value as hits see it (`from_cache`),
+        so another process's hit takes it as it comes."""
+        return entry.cached
+
+    def ttl_of(self, key: Key, value: Any) -> float:
+        """How long this process keeps `value`, the answer for `key` (a plan or an /all)."""
+        who, iso = key
+        if who == ALL:
+            return self._ttl(all(cid in value for cid in self._keys.coaches), iso)
+        found: bool = value.found
+        return self._ttl(found, iso)
+
+    def adopt(
+        self,
+        key: Key,
+        value: Any,
+        ttl_seconds: float | None,
+        cache: PlanCache[Any],
+        seq: int,
+        *,
+        cached: bool,
+    ) -> Entry[Any]:
+        """An answer another process fetched (read from the shared level) as this process's
+        entry, kept no longer than the shared level keeps it (`ttl_seconds`, None: not
+        said) and no longer than our own TTL. `cached`: it was stored, not fetched for
+        this call, so the caller sees it marked `from_cache`.
+        """
+        who, iso = key
+        if who != ALL:
+            plan: CoachPlan = value
+            self._stale.remember(key, plan)
+            if not plan.from_cache:  # stored marked (`stored`): no copy on the hit path
+                return self.entry(plan, iso, ttl_seconds, cached=cached)
+            ttl = _capped(self._ttl(plan.found, iso), ttl_seconds)
+            return self._make_entry(plan, plan, ttl)
+        day = dt.date.fromisoformat(iso)
+        entry, _ = self._entry_of_all(value, day, self._now(), cache, seq, ttl_seconds)
+        if not cached:
+            return entry
+        return Entry(
+            entry.cached, entry.cached, entry.stored_at, entry.expires_at, entry.refresh_at
+        )
 
     def _entry_of_all(
         self,
@@ -132,22 +195,28 @@ class PlanFetcher:
         fetched_at: dt.datetime,
         cache: PlanCache[Any],
         seq: int,
-    ) -> Entry[Any]:
+        ttl_cap: float | None = None,
+    ) -> tuple[Entry[Any], list[tuple[Key, Entry[CoachPlan]]]]:
         """The day's /all entry (the plans as posted), after filling each configured coach's
-        own entry and stale copy, "no plan" included, so `/plan` after `/plans` is a hit.
+        own entry and stale copy, "no plan" included, so `/plan` after `/plans` is a hit;
+        and those coaches' entries.
 
         A coach the configuration does not list gets neither: it cannot be asked
         for alone. The entry lives as briefly as its shortest-lived coach, and a
         configured coach who has not posted counts as a "no plan" answer.
         """
         iso = day.isoformat()
+        coaches: list[tuple[Key, Entry[CoachPlan]]] = []
         for cid in self._keys.coaches:
             plan = plans.get(cid) or CoachPlan.missing(cid, day, fetched_at)
             self._stale.remember((cid, iso), plan)
-            cache.put((cid, iso), self.entry(plan, iso), seq)
+            entry = self.entry(plan, iso, ttl_cap)
+            cache.put((cid, iso), entry, seq)
+            coaches.append(((cid, iso), entry))
         everyone = all(cid in plans for cid in self._keys.coaches)
         cached = {c: p.marked(from_cache=True) for c, p in plans.items()}
-        return self._make_entry(plans, cached, self._ttl(everyone, iso))
+        ttl = _capped(self._ttl(everyone, iso), ttl_cap)
+        return self._make_entry(plans, cached, ttl), coaches
 
     def _make_entry(self, fresh: Any, cached: Any, ttl: float) -> Entry[Any]:
         now = self._clock()
@@ -166,3 +235,7 @@ class PlanFetcher:
         if not found:
             return self._fresh.not_found_seconds
         return self._fresh.today_seconds
+
+
+def _capped(ttl: float, cap: float | None) -> float:
+    return ttl if cap is None else max(0.0, min(ttl, cap))

@@ -25,6 +25,7 @@ from typing import Any, Self, TypeVar, Unpack, final
 
 from .client import CoachPlanClient
 from .config import ClientArgs, ClientConfig
+from .history import PlanHistory
 from .models import CoachPlan
 
 T = TypeVar("T")
@@ -101,6 +102,11 @@ class SyncCoachPlanClient:
     ) -> dict[str, CoachPlan]:
         return self._run(lambda: self._client.fetch_all_coach_plans(date, deadline=deadline))
 
+    def fetch_plan_history(
+        self, coach: str, date: str | dt.date | None = None, *, deadline: float | None = None
+    ) -> PlanHistory:
+        return self._run(lambda: self._client.fetch_plan_history(coach, date, deadline=deadline))
+
     def check_health(self) -> dict[str, Any]:
         return self._run(self._client.check_health)
 
@@ -111,7 +117,21 @@ class SyncCoachPlanClient:
         return self._run(self._on_loop(self._client.get_metrics))
 
     def clear_cache(self, coach: str | None = None, date: str | dt.date | None = None) -> int:
-        return self._run(self._on_loop(lambda: self._client.clear_cache(coach, date)))
+        """`CoachPlanClient.clear_cache`, returning once the shared clear (with `redis_url`)
+        has reached Redis and the other processes: the caller's next line may rely on it."""
+
+        async def clear() -> int:
+            dropped, shared = self._client._clear(coach, date)
+            if shared is not None:
+                await shared
+            return dropped
+
+        return self._run(clear)
+
+    def clear_cache_everywhere(
+        self, coach: str | None = None, date: str | dt.date | None = None
+    ) -> int:
+        return self._run(lambda: self._client.clear_cache_everywhere(coach, date))
 
     def close(self) -> None:
         """Close the client on its loop, then stop the loop and join the thread."""

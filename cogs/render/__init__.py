@@ -4,8 +4,9 @@ Every Discord limit lives in this package, so a command can hand over whatever
 the API sent (a 10,000-character plan, a dozen charts, `@everyone`) and still
 get a message Discord accepts: long text is cut on a word boundary with a
 visible mark (never inside open code), chart URLs other than http(s) are
-dropped, and each embed stays under the 6000-character total. Nothing here
-does I/O or reads settings.
+dropped, and a reply's embeds together stay under the 6000-character total
+(a plan's chart gallery adds image-only embeds, which count for nothing).
+Nothing here does I/O or reads settings.
 
 Text from the API, configuration or a user is untrusted. Names and labels go
 through `markdown.escape` (shown exactly as written); a plan keeps its
@@ -21,7 +22,7 @@ a new module beside these rather than a longer one:
 - `parts`: what the replies share: colours, the bot's wording of each
   failure category, the session note, Discord timestamps.
 - `source`: the footer line saying where an answer came from.
-- `charts`: which chart URLs are shown, and as what.
-- `one_plan` (/plan), `overview` (/plans), `stats` (/cachestats) and
-  `short` (the one-line text replies).
+- `charts`: which chart URLs are shown, and as what (gallery images, links).
+- `one_plan` (/plan), `overview` (/plans), `history` (/history), `stats`
+  (/cachestats) and `short` (the one-line text replies).
 """

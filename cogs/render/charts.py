@@ -1,7 +1,13 @@
-"""Charts: which URLs are shown at all, and the links for those beyond the embed's image.
+"""Charts: which URLs are shown at all, the gallery of images, and links for the rest.
 
 Chart URLs are data from the API: only absolute http(s) URLs survive, and
-they are shown as links or as the image, never as markdown the URL could shape.
+they are shown as images or as links, never as markdown the URL could shape.
+
+The gallery: Discord draws the embeds of one message that share one `url` as
+a single card with up to four images, the first embed's (the plan) and one
+each from up to three more embeds that carry nothing but that `url` and an
+image. Those extra embeds hold no text, so they cost nothing of the 6000
+characters a message's embeds share; the charts past the fourth are links.
 """
 
 from __future__ import annotations
@@ -10,9 +16,13 @@ from collections.abc import Iterable
 from typing import Final
 from urllib.parse import urlsplit
 
+import discord
+
 from cogs.render.limits import FIELD_VALUE_LIMIT, URL_LIMIT
 
-#: Fields of links for the charts after the first, which is the embed's image.
+#: Charts shown as images: Discord's gallery card holds four.
+GALLERY_IMAGES: Final = 4
+#: Fields of links for the charts past the gallery.
 MAX_CHART_LINK_FIELDS: Final = 3
 
 
@@ -31,6 +41,18 @@ def safe_chart_urls(charts: Iterable[str]) -> list[str]:
         if parts.scheme.lower() in ("http", "https") and parts.hostname:
             out.append(url)
     return out
+
+
+def gallery_embeds(
+    card_url: str, images: Iterable[str], *, colour: discord.Colour | None = None
+) -> list[discord.Embed]:
+    """The image-only embeds that join the card whose `url` is `card_url` (one per image).
+
+    Discord joins them only while the card's embed carries the same `url`; a
+    client that does not join them (the offline page) shows each image in a
+    card of its own, edged in the card's `colour`.
+    """
+    return [discord.Embed(url=card_url, colour=colour).set_image(url=url) for url in images]
 
 
 def chart_link_fields(urls: list[str], *, first_number: int) -> list[tuple[str, str]]:

@@ -85,6 +85,8 @@ def _summary(plan: CoachPlan | None, budget: int) -> str:
         meta.append(f"by {plain(plan.author, 64)}")
     if plan.created_at:
         meta.append(discord.utils.format_dt(plan.created_at, "t"))
+    if plan.edited_at:
+        meta.append(f"edited {discord.utils.format_dt(plan.edited_at, 't')}")
     charts = len(safe_chart_urls(plan.charts))
     if charts:
         meta.append(plural(charts, "chart"))

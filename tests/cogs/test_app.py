@@ -182,7 +182,7 @@ def test_no_privileged_intents_and_no_pings_by_default() -> None:
 def test_invite_url_asks_for_both_scopes_and_the_documented_permissions() -> None:
     url = invite_url(1234)
     assert "client_id=1234" in url and "scope=bot+applications.commands" in url
-    assert "permissions=19456" in url
+    assert "permissions=84992" in url
 
 
 async def test_the_bot_owns_the_client_and_the_cog_receives_it(world: World) -> None:

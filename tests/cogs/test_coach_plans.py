@@ -175,20 +175,39 @@ async def test_everyone_in_a_plan_pings_nobody(world: World) -> None:
     assert replies and all(body["allowed_mentions"] == {"parse": []} for body in replies)
 
 
-async def test_twelve_charts_give_one_image_and_eleven_links(world: World) -> None:
-    """The first chart is the picture; the others stay one click away, within the limits."""
+async def test_six_charts_show_four_images_and_two_links(world: World) -> None:
+    """The issue's case: a gallery of four in the reply itself, charts 5 and 6 as links."""
+    charts = [f"https://cdn.example.com/attachments/{n}/chart.png?ex=1&hm={n}" for n in range(6)]
+    world.server.add_plan("d", world.today, "Six charts.", charts=charts)
+
+    result = await world.alice.slash(world.channel, "plan", coach="d")
+
+    assert result.response is not None
+    embeds = result.response.embeds
+    assert [e.image.url for e in embeds] == charts[:4]
+    assert field(embeds[0], "More charts") == f"[Chart 5]({charts[4]}) · [Chart 6]({charts[5]})"
+    assert len(embeds) <= limits.EMBEDS_PER_MESSAGE_LIMIT
+    assert sum(len(e) for e in embeds) <= limits.EMBED_TOTAL_LIMIT
+
+
+async def test_twelve_charts_give_a_gallery_of_four_and_eight_links(world: World) -> None:
+    """Four charts are pictures in one card (embeds sharing the card's url); the other eight
+    stay one click away, and the whole message is within Discord's limits."""
     charts = [f"https://cdn.example.com/attachments/{n}/chart-{n}.png?ex={'a' * 80}" for n in
               range(1, 13)]  # fmt: skip
     world.server.add_plan("d", world.today, "Many charts today.", charts=charts)
 
-    embed = embed_of(await world.alice.slash(world.channel, "plan", coach="d"))
+    result = await world.alice.slash(world.channel, "plan", coach="d")
 
-    assert embed.image.url == charts[0]
-    links = " ".join(
-        f.value or "" for f in embed.fields if (f.name or "").startswith("More charts")
-    )
-    assert all(f"[Chart {n}]({charts[n - 1]})" in links for n in range(2, 13))
-    assert len(embed) <= 6000
+    assert result.response is not None
+    card, *gallery = result.response.embeds
+    assert [e.image.url for e in (card, *gallery)] == charts[:4]
+    assert {e.url for e in (card, *gallery)} == {charts[0]}
+    assert all(not e.title and not e.description and not e.fields for e in gallery)
+    links = " ".join(f.value or "" for f in card.fields if (f.name or "").startswith("More charts"))
+    assert all(f"[Chart {n}]({charts[n - 1]})" in links for n in range(5, 13))
+    assert "[Chart 4]" not in links
+    assert sum(len(e) for e in result.response.embeds) <= limits.EMBED_TOTAL_LIMIT
 
 
 async def test_javascript_chart_url_is_dropped(world: World) -> None:

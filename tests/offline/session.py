@@ -15,9 +15,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+#: A loaded machine must not turn a demo answer into a timeout fallback (which `--run`
+#: reports with exit 1): the longest deadlines the settings allow. Tests of fallbacks
+#: use an API that refuses connections, which fails at once whatever the deadline.
+PATIENT: dict[str, str] = {"REPLY_DEADLINE_SECONDS": "60", "PLANS_TIMEOUT_SECONDS": "30"}
+
+
 def offline_env() -> dict[str, str]:
-    """This environment without a token or an API address: the demo API must start."""
-    return {k: v for k, v in os.environ.items() if k not in ("PLANS_API_URL", "DISCORD_TOKEN")}
+    """This environment without a token or an API address (the demo API must start),
+    with patient deadlines."""
+    kept = {k: v for k, v in os.environ.items() if k not in ("PLANS_API_URL", "DISCORD_TOKEN")}
+    return kept | PATIENT
 
 
 def start_session(*args: str) -> subprocess.Popen[str]:

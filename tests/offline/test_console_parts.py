@@ -106,6 +106,35 @@ def test_reply_shows_every_part_of_an_embed() -> None:
     assert render_reply("", [], ephemeral=False, tz=NEW_YORK) == "(no visible reply)"
 
 
+def test_reply_shows_the_gallery_images_and_the_buttons() -> None:
+    """A gallery prints each image once (not its shared url), and the buttons and select
+    print as the member would see them."""
+    card = discord.Embed(title="Day Trading", url="https://c.example/1.png")
+    card.set_image(url="https://c.example/1.png")
+    extra = discord.Embed(url="https://c.example/1.png").set_image(url="https://c.example/2.png")
+    rows = [
+        {"type": 1, "components": [
+            {"type": 2, "label": "◀ previous session", "custom_id": "plan:d:2026-11-23"},
+            {"type": 2, "label": "next session ▶", "custom_id": "plan:d:2026-11-25",
+             "disabled": True},
+        ]},
+        {"type": 1, "components": [
+            {"type": 3, "custom_id": "plan-coach:2026-11-24", "placeholder": "Another coach",
+             "options": [{"label": "Day Trading", "value": "d", "default": True}]},
+        ]},
+    ]  # fmt: skip
+
+    text = render_reply("", [card, extra], ephemeral=False, tz=NEW_YORK, components=rows)
+
+    assert text.splitlines()[-4:] == [
+        "[image] https://c.example/2.png",
+        "",
+        "[◀ previous session] [next session ▶ (disabled)]",
+        "[Day Trading ▾]",
+    ]
+    assert text.count("https://c.example/1.png") == 1
+
+
 async def test_page_actions_wait_for_the_console() -> None:
     """A page action arriving during a console command waits its turn instead of failing."""
     order: list[str] = []

@@ -57,3 +57,32 @@ def test_half_open_lets_exactly_one_probe_through() -> None:
 def test_bad_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="breaker_failures"):
         CircuitBreaker(failures=0, cooldown=1)
+
+
+def test_it_tells_its_hooks_when_it_opens_and_closes_by_itself() -> None:
+    """What the shared tier passes on to the other processes: once per change."""
+    clock, heard = Clock(), []
+    breaker = CircuitBreaker(failures=2, cooldown=10, clock=clock)
+    breaker.on_open = lambda seconds: heard.append(f"open {seconds:g}")
+    breaker.on_close = lambda: heard.append("close")
+    for _ in range(4):  # late failures of requests sent before it opened: no news
+        breaker.record_failure()
+    breaker.record_success()
+    breaker.record_success()
+    assert heard == ["open 10", "close"]
+
+
+def test_another_process_can_open_and_close_it_without_an_echo() -> None:
+    """`force_open` and `force_close` apply news; they call no hook back."""
+    clock, heard = Clock(), []
+    breaker = CircuitBreaker(failures=5, cooldown=30, clock=clock)
+    breaker.on_open = lambda seconds: heard.append("open")
+    breaker.on_close = lambda: heard.append("close")
+    breaker.force_open(12.5)
+    assert state(breaker) == "open" and not breaker.allow()
+    breaker.force_open(1.0)  # an older, shorter opening does not cut ours short
+    clock.t = 12.5
+    assert state(breaker) == "half_open" and breaker.allow()  # one probe, here too
+    breaker.force_close()
+    assert state(breaker) == "closed" and breaker.allow()
+    assert heard == [] and breaker.opens == 0

@@ -190,3 +190,25 @@ def test_out_of_range_day_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().err == (
         "error: 1999-01-04 is too early: plans start on 2000-01-01.\n"
     )
+
+
+def test_history_prints_each_edit_and_json_has_the_rows(
+    threaded_plan_server: ContractServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`history d 2024-11-09`: the edits as text, or the contract's rows with --json."""
+    server = threaded_plan_server
+    server.add_plan("d", "2024-11-08", "Long over 950.", edited_at="2024-11-08T09:05:00")
+    server.add_edits("d", "2024-11-08", ("Long over 945.", "coach_d_handle", "2024-11-08T09:05:00"))
+
+    assert main(["--api", server.url, "history", "d", "2024-11-08"]) == 0
+    text = capsys.readouterr().out
+    assert "Edit 1 by coach_d_handle, 2024-11-08 09:05 EST: Long over ~~945.~~ **950.**" in text
+    assert main(["--api", server.url, "--json", "history", "s", "2024-11-08"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["history"] == [] and data["error"] is None and data["date"] == "2024-11-08"
+
+
+def test_history_when_the_api_fails_exits_1(unused_port: int) -> None:
+    """As `plan`: a fallback answer is exit 1."""
+    args = ["--api", f"http://127.0.0.1:{unused_port}", "--deadline", "2", "history", "d"]
+    assert main(args) == 1

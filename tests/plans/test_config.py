@@ -39,3 +39,30 @@ async def test_keywords_and_config_give_the_same_client() -> None:
         CoachPlanClient(config=config, force_close=True)  # type: ignore[call-arg]
     for client in (by_keywords, by_config, on_top):
         await client.close()
+
+
+def test_the_shared_cache_is_off_unless_a_redis_url_is_given() -> None:
+    config = ClientConfig()
+    assert config.redis_url is None
+    assert (config.redis_prefix, config.redis_timeout_seconds) == ("coachplans", 0.05)
+    on = config.replace(redis_url="redis://:hunter2@cache:6379/0", redis_timeout_seconds=1)
+    assert on.redis_timeout_seconds == 1.0 and "hunter2" not in repr(on)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"redis_url": "http://:hunter2@cache"}, r"^redis_url must be None or a redis://"),
+        ({"redis_url": "unix://?password=hunter2"}, r"^redis_url must be None or a redis://"),
+        ({"redis_url": b"redis://cache"}, r"^redis_url must be"),
+        ({"redis_prefix": "coach*"}, r"^redis_prefix must be a key prefix"),
+        ({"redis_timeout_seconds": 0}, r"^redis_timeout_seconds must be .* at most 5"),
+        ({"redis_timeout_seconds": float("nan")}, r"^redis_timeout_seconds must be"),
+    ],
+)
+def test_shared_cache_settings_are_checked_once_and_never_repeat_a_password(
+    changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message) as caught:
+        ClientConfig().replace(**changes)
+    assert "hunter2" not in str(caught.value)

@@ -134,7 +134,56 @@ def test_client_variables_are_the_documented_names_and_keywords() -> None:
         "PLANS_API_TIMEZONE": "api_timezone",
         "PLANS_MARKET_CALENDAR": "market_calendar",
         "COACHES": "coaches",
+        "PLANS_REDIS_URL": "redis_url",
+        "PLANS_REDIS_PREFIX": "redis_prefix",
+        "PLANS_REDIS_TIMEOUT_SECONDS": "redis_timeout_seconds",
     }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://localhost:6379/0",
+        "redis://:secret@redis.internal",
+        "rediss://user:secret@redis.example.com:6380/2",
+        "unix:///run/redis/redis.sock?db=1",
+    ],
+)
+def test_redis_url_accepts_what_redis_py_reads(url: str) -> None:
+    assert envconfig.redis_url(url) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:6379",
+        "redis://",
+        "redis://host/zero",
+        "redis://host:port/0",
+        "redis://host/0#frag",
+        "unix://",
+        "redis://host /0",
+        "localhost:6379",
+    ],
+)
+def test_redis_url_refuses_what_it_cannot_connect_to(url: str) -> None:
+    with pytest.raises(ValueError, match="redis://, rediss:// or unix://"):
+        envconfig.redis_url(url)
+
+
+def test_mask_passwords_hides_a_password_in_the_user_part_and_in_the_query() -> None:
+    """redis-py reads a unix socket's password from the query, so that is masked too."""
+    assert envconfig.mask_passwords("redis://:hunter2@h/0") == "redis://:***@h/0"
+    assert envconfig.mask_passwords("unix:///s.sock?db=1&password=hunter2") == (
+        "unix:///s.sock?db=1&password=***"
+    )
+
+
+@pytest.mark.parametrize("prefix", ["", "a b", "coach*plans", "a::b", "x" * 65])
+def test_redis_prefix_refuses_what_would_match_other_keys(prefix: str) -> None:
+    """A clear SCANs by pattern: a glob character in the prefix would reach others' keys."""
+    with pytest.raises(ValueError, match="key prefix"):
+        envconfig.redis_prefix(prefix)
 
 
 def test_market_calendar_names_are_checked() -> None:

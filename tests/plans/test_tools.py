@@ -378,9 +378,10 @@ def test_importing_tools_loads_neither_discord_nor_langchain() -> None:
 # -- LangChain --------------------------------------------------------------------------
 def test_langchain_tools_have_names_descriptions_and_typed_args() -> None:
     """A model sees two tools whose arguments are typed and described."""
-    plan_tool, all_tool = tools.get_langchain_tools()
+    plan_tool, all_tool, history_tool = tools.get_langchain_tools()
 
     assert (plan_tool.name, all_tool.name) == ("coach_plan", "all_coach_plans")
+    assert history_tool.name == "plan_history" and list(history_tool.args) == ["coach", "date"]
     assert "one trading coach's plan" in plan_tool.description
     assert "every trading coach's plan" in all_tool.description
     schema = plan_tool.tool_call_schema.model_json_schema()  # type: ignore[union-attr]
@@ -393,7 +394,7 @@ def test_langchain_tools_have_names_descriptions_and_typed_args() -> None:
 def test_langchain_tools_answer_through_invoke(server: ContractServer) -> None:
     """invoke/ainvoke, as an agent executor calls them, give the same text as the functions."""
     server.add_plan("d", "2024-11-08", "NVDA bull flag.")
-    plan_tool, all_tool = tools.get_langchain_tools()
+    plan_tool, all_tool, _ = tools.get_langchain_tools()
 
     text = plan_tool.invoke({"coach": "d", "date": "2024-11-08"})
     assert text == coach_plan_text("d", "2024-11-08")
@@ -407,7 +408,7 @@ def test_langchain_tools_answer_through_invoke(server: ContractServer) -> None:
 
 def test_langchain_argument_errors_come_back_as_text() -> None:
     """Arguments the schema rejects are answered with what the tool takes, not raised."""
-    plan_tool, _ = tools.get_langchain_tools()
+    plan_tool, *_ = tools.get_langchain_tools()
     answer = plan_tool.invoke({"date": "2024-11-08"})
     assert answer.startswith("Invalid arguments. coach_plan takes `coach` (one of: d (Day")
 
@@ -417,3 +418,64 @@ def test_langchain_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setitem(sys.modules, "langchain_core.tools", None)
     with pytest.raises(ImportError, match=r'pip install -e "\.\[agents\]"'):
         tools.get_langchain_tools()
+
+
+# -- edit history ------------------------------------------------------------------
+def add_three_edits(server: ContractServer) -> None:
+    server.add_plan("d", "2024-11-08", "Long NVDA over 950, stop 925.",
+                    edited_at="2024-11-08T10:02:00")  # fmt: skip
+    server.add_edits(
+        "d",
+        "2024-11-08",
+        ("Long NVDA over 950, stop 920.", "mod_rachel", "2024-11-08T10:02:00"),
+        ("Long NVDA over 945, stop 920.", "coach_d_handle", "2024-11-08T09:40:00"),
+        ("Long NVDA over 945.", "coach_d_handle", "2024-11-08T09:05:00"),
+    )
+
+
+def test_plan_history_text_lists_each_edit_with_its_changed_words(server: ContractServer) -> None:
+    """An agent reads who changed what and when, newest first, then the first version."""
+    add_three_edits(server)
+    assert tools.plan_history_text("d", "2024-11-08") == "\n".join(
+        [
+            "Edit history of the plan of the Day Trading coach (d) for Friday 2024-11-08: "
+            "3 edits, newest first (America/New_York time). In each, removed words are in "
+            "~~ ~~ and added words in ** **.",
+            "Edit 3 by mod_rachel, 2024-11-08 10:02 EST: Long NVDA over 950, stop ~~920.~~ "
+            "**925.**",
+            "Edit 2 by coach_d_handle, 2024-11-08 09:40 EST: Long NVDA over ~~945,~~ **950,** "
+            "stop 920.",
+            "Edit 1 by coach_d_handle, 2024-11-08 09:05 EST: Long NVDA over ~~945.~~ **945, "
+            "stop 920.**",
+            "First posted by coach_d_handle, 2024-11-08 08:31 EST:",
+            "Long NVDA over 945.",
+        ]
+    )
+
+
+def test_plan_history_text_for_no_edits_no_plan_and_a_failure(server: ContractServer) -> None:
+    """Each case is one sentence; a failure names no URL."""
+    server.add_plan("s", "2024-11-08", "Swing plan.")
+    server.fail("status", status=500, endpoint="history", times=9)
+    assert tools.plan_history_text("n", "2024-11-08") == (
+        "Could not get the edit history of the plan of the News/Events coach (n) for Friday "
+        "2024-11-08: the plan service is unavailable right now. Try again in a few minutes."
+    )
+    server.faults.clear()
+    assert tools.plan_history_text("s", "2024-11-08") == (
+        "The plan of the Swing coach (s) for Friday 2024-11-08 has not been edited."
+    )
+    assert tools.plan_history_text("i", "2024-11-08") == (
+        "No plan from the Intraday coach (i) for Friday 2024-11-08, so there is no edit history."
+    )
+    assert tools.plan_history_text("zz").startswith("Unknown coach")
+
+
+def test_langchain_history_tool_answers_like_the_function(server: ContractServer) -> None:
+    """`plan_history` is `plan_history_text` behind a typed schema."""
+    add_three_edits(server)
+    *_, history_tool = tools.get_langchain_tools()
+
+    text = history_tool.invoke({"coach": "d", "date": "2024-11-08"})
+
+    assert text == tools.plan_history_text("d", "2024-11-08") and "~~920.~~" in text

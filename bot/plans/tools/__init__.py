@@ -14,11 +14,12 @@ that configure it in code. LangChain is optional and imported only by
 `get_langchain_tools()`.
 
 Inside: `_env` (the environment), `_shared` (the client's life), `_answer`
-(the two functions), `_text` (plans as sentences), `_langchain` (the tools).
+(the functions), `_text` (plans and histories as sentences), `_langchain` (the tools).
 """
 
 from ._answer import all_plans_text as all_plans_text
 from ._answer import coach_plan_text as coach_plan_text
+from ._answer import plan_history_text as plan_history_text
 from ._env import COACH_NAMES as COACH_NAMES
 from ._env import DEFAULT_API_URL as DEFAULT_API_URL
 from ._env import ToolConfigError as ToolConfigError
@@ -40,5 +41,6 @@ __all__ = (
     "configure",
     "get_client",
     "get_langchain_tools",
+    "plan_history_text",
     "reset",
 )

@@ -1,4 +1,4 @@
-"""The two tool functions: check what the agent asked, ask the shared client, answer in text."""
+"""The tool functions: check what the agent asked, ask the shared client, answer in text."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import CancelledError
 
 from .. import inputs
+from ..history import PlanHistory
 from ..models import CoachPlan, InvalidInput, PlanNotFound, PlanUnavailable
 from . import _text
 from ._env import ToolConfigError
@@ -25,6 +26,12 @@ def coach_plan_text(coach: str, date: str | dt.date | None = None) -> str:
 def all_plans_text(date: str | dt.date | None = None) -> str:
     """Every configured coach's plan for a session (same day words), one section per coach."""
     return _answer(lambda shared: _all_plans(shared, date))
+
+
+def plan_history_text(coach: str, date: str | dt.date | None = None) -> str:
+    """One coach's plan's edit history for a session (same day words): each edit, newest
+    first, with who made it, when, and the words it changed."""
+    return _answer(lambda shared: _history(shared, coach, date))
 
 
 def _answer(ask: Callable[[Shared], str]) -> str:
@@ -59,6 +66,28 @@ def _coach_plan(shared: Shared, coach: object, date: str | dt.date | None) -> st
     except PlanUnavailable as exc:
         plan = CoachPlan.fallback(cid, day, exc.category)
     return _text.with_today_note(client, date, _text.plan_text(plan, shared.names, client))
+
+
+def _history(shared: Shared, coach: object, date: str | dt.date | None) -> str:
+    """The history first, then the plan: a history newer than the cached plan drops it."""
+    client = shared.client.client
+    cid = inputs.parse_coach(coach, shared.names)
+    day = client.normalize_date(date)
+    try:
+        history = shared.client.fetch_plan_history(cid, day)
+    except PlanUnavailable as exc:  # strict clients raise what the others return
+        history = PlanHistory.fallback(cid, day, exc.category)
+    plan = None
+    if history.error is None or history.stale:
+        try:
+            plan = shared.client.fetch_coach_plan(cid, day)
+        except PlanNotFound:
+            plan = CoachPlan.missing(cid, day, client.now())
+        except PlanUnavailable as exc:
+            plan = CoachPlan.fallback(cid, day, exc.category)
+    return _text.with_today_note(
+        client, date, _text.history_text(history, plan, shared.names, client)
+    )
 
 
 def _all_plans(shared: Shared, date: str | dt.date | None) -> str:

@@ -23,15 +23,15 @@ class ToolConfigError(ValueError):
 
 
 def _concealer(environ: Mapping[str, str]) -> Callable[[str, str], bool]:
-    """Which rejected values not to repeat, since the answer goes to an LLM: the API URL
-    (it may carry a password), any URL with credentials, anything shaped like a token,
+    """Which rejected values not to repeat, since the answer goes to an LLM: the API and
+    Redis URLs (they may carry a password), any URL with credentials, anything shaped like a token,
     and anything holding part of the bot's `DISCORD_TOKEN` if the environment has one."""
     token = (environ.get("DISCORD_TOKEN") or "").strip()
     secrets = (token,) if len(token) >= MIN_FRAGMENT_CHARS else ()
 
     def conceal(name: str, raw: str) -> bool:
         return (
-            name == envconfig.API_URL.name
+            name in (envconfig.API_URL.name, envconfig.REDIS_URL.name)
             or mask_url_credentials(raw) != raw
             or looks_like_token(raw)
             or contains_secret(raw, secrets)

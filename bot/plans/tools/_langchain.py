@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from ._answer import all_plans_text, coach_plan_text
+from ._answer import all_plans_text, coach_plan_text, plan_history_text
 from ._shared import known_names
 from ._text import choices
 
@@ -19,7 +19,8 @@ INSTALL_HINT: Final = 'pip install langchain-core (or, in a clone: pip install -
 
 
 def get_langchain_tools() -> list[BaseTool]:
-    """`coach_plan` and `all_coach_plans` as LangChain tools with typed, described arguments."""
+    """`coach_plan`, `all_coach_plans` and `plan_history` as LangChain tools with typed,
+    described arguments."""
     try:
         from langchain_core.tools import StructuredTool
         from pydantic import BaseModel, Field
@@ -67,6 +68,20 @@ def get_langchain_tools() -> list[BaseTool]:
             handle_validation_error=(
                 "Invalid arguments. all_coach_plans takes an optional `date` "
                 "(YYYY-MM-DD, 'today' or 'previous')."
+            ),
+        ),
+        StructuredTool.from_function(
+            func=plan_history_text,
+            name="plan_history",
+            description=(
+                "Read how one trading coach's plan for a day was edited: each edit, newest "
+                "first, with who made it, when and the words it removed and added, then the "
+                "text as first posted. Says so when it was never edited or the service is down."
+            ),
+            args_schema=CoachPlanArgs,
+            handle_validation_error=(
+                f"Invalid arguments. plan_history takes `coach` (one of: {coaches}) and an "
+                "optional `date` (YYYY-MM-DD, 'today' or 'previous')."
             ),
         ),
     ]

@@ -1,4 +1,4 @@
-"""Plans and failures as the sentences an agent puts into its prompt; no I/O here."""
+"""Plans, histories and failures as the sentences an agent puts into its prompt; no I/O here."""
 
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ from zoneinfo import ZoneInfo
 
 from .. import inputs, market
 from ..client import CoachPlanClient
+from ..history import PlanHistory, PlanVersion, versions
 from ..market import MarketCalendar
 from ..models import CoachPlan, ErrorCategory
+from ..worddiff import word_diff
 from ..wording import ago, plural
+
+#: How long the word diff of one edit may be, in characters, in an agent's answer.
+HISTORY_DIFF_CHARS: Final = 600
 
 #: The answer of a call whose client `configure()`/`reset()` closed under it.
 REPLACED_TEXT: Final = "The plan client was shut down or replaced while answering. Ask again."
@@ -108,6 +113,61 @@ def plan_text(plan: CoachPlan, names: Mapping[str, str], client: CoachPlanClient
     else:
         lines.append("Charts: none")
     return "\n".join(lines)
+
+
+def history_text(
+    history: PlanHistory,
+    plan: CoachPlan | None,
+    names: Mapping[str, str],
+    client: CoachPlanClient,
+) -> str:
+    """A plan's edits, newest first: who, when, and the words each changed, then the first text.
+
+    `plan` is the same coach and day's plan, asked for after the history
+    (None when the history failed): the newest edit made its text.
+    """
+    calendar = client.calendar
+    who = f"the {names.get(history.coach, history.coach)} coach ({history.coach})"
+    if history.error is not None and not history.stale:
+        return could_not(f"the edit history of the plan of {who}", calendar, history.day,
+                         history.error)  # fmt: skip
+    stale = (
+        f" Note: the plan service is not answering, so this is the last copy we have, "
+        f"fetched {ago(history.age_at(client.now()))}; it may have changed since."
+        if history.stale
+        else ""
+    )
+    day = when(calendar, history.day)
+    if not history:
+        if plan is not None and not plan.found and plan.error is None:
+            return f"No plan from {who} for {day}, so there is no edit history.{stale}"
+        return f"The plan of {who} for {day} has not been edited.{stale}"
+    zone = ZoneInfo(client.timezone)
+    lines = [
+        f"Edit history of the plan of {who} for {day}: {plural(len(history), 'edit')}, "
+        f"newest first ({client.timezone} time). In each, removed words are in ~~ ~~ and "
+        f"added words in ** **.{stale}"
+    ]
+    *edits, first = versions(plan, history)
+    lines += [f"Edit {v.number} by {_by(v)}, {_when(v, zone)}: {_changes(v)}" for v in edits]
+    lines.append(f"First posted by {_by(first)}, {_when(first, zone)}:")
+    lines.append((first.text or "").strip())
+    return "\n".join(lines)
+
+
+def _by(version: PlanVersion) -> str:
+    return version.by or "unknown"
+
+
+def _when(version: PlanVersion, zone: ZoneInfo) -> str:
+    return _time(version.at, zone) if version.at else "at an unknown time"
+
+
+def _changes(version: PlanVersion) -> str:
+    if version.text is None:
+        return "what it changed is unknown: the current plan could not be fetched."
+    diff = word_diff(version.before or "", version.text, limit=HISTORY_DIFF_CHARS)
+    return diff or "it changed only spacing or line breaks."
 
 
 def _time(moment: dt.datetime, zone: ZoneInfo) -> str:

@@ -1,4 +1,4 @@
-"""Chart URLs: only http(s) survives, and the extra charts' links fit their fields."""
+"""Chart URLs: only http(s) survives, the gallery's embeds, and the extra charts' links."""
 
 from __future__ import annotations
 
@@ -36,3 +36,13 @@ def test_extra_charts_are_packed_into_at_most_three_fields_and_the_rest_counted(
 def test_a_parenthesis_cannot_break_a_chart_link() -> None:
     [(_, value)] = charts.chart_link_fields(["https://x.example/a_(1).png"], first_number=2)
     assert value == "[Chart 2](https://x.example/a_%281%29.png)"
+
+
+def test_gallery_embeds_carry_only_the_cards_url_and_an_image() -> None:
+    card = "https://cdn.example.com/1.png"
+    embeds = charts.gallery_embeds(card, ["https://cdn.example.com/2.png", "https://x.example/3"])
+    assert [{k: v for k, v in e.to_dict().items() if k not in ("type", "flags")}
+            for e in embeds] == [
+        {"url": card, "image": {"url": "https://cdn.example.com/2.png"}},
+        {"url": card, "image": {"url": "https://x.example/3"}},
+    ]  # fmt: skip

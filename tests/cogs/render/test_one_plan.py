@@ -89,7 +89,7 @@ def test_no_plan_is_plain_words() -> None:
 
 
 @pytest.mark.parametrize("length", [0, 1, 4096, 4097, 6000, 10_000, 100_000])
-@pytest.mark.parametrize("charts", [0, 1, 12, 60])
+@pytest.mark.parametrize("charts", [0, 1, 3, 4, 5, 12, 60])
 def test_plan_embed_always_fits_discords_limits(length: int, charts: int) -> None:
     """However long the plan and however many charts, Discord accepts the embed."""
     text = ("lorem ipsum dolor " * (length // 18 + 1))[:length]
@@ -103,9 +103,13 @@ def test_plan_embed_always_fits_discords_limits(length: int, charts: int) -> Non
         edited_at=dt.datetime.fromisoformat("2024-11-09T09:00:00").replace(tzinfo=NY),
     )
 
-    embed = one_plan.plan_embed(plan, "N" * 100, calendar=NYSE)
+    embeds = one_plan.plan_embeds(plan, "N" * 100, calendar=NYSE)
 
-    assert_within_limits(embed)
+    embed = embeds[0]
+    for each in embeds:
+        assert_within_limits(each)
+    assert len(embeds) == min(max(charts, 1), 4) <= limits.EMBEDS_PER_MESSAGE_LIMIT
+    assert sum(len(e) for e in embeds) <= limits.EMBED_TOTAL_LIMIT
     if length > limits.DESCRIPTION_LIMIT:
         assert embed.description is not None and embed.description.endswith(one_plan.CUT_MARK)
 
@@ -117,3 +121,68 @@ def test_ages_are_read_on_the_clients_clock() -> None:
     later = fetched + dt.timedelta(minutes=5)
     embed = one_plan.plan_embed(plan, "Day Trading", calendar=NYSE, now=later)
     assert embed.footer.text == "From cache · fetched 5 minutes ago"
+
+
+def test_a_plan_never_edited_says_so() -> None:
+    """ "Not edited" is said, not left to guess; the field shows whenever the posting time does."""
+    fields = {
+        f.name: f.value for f in one_plan.plan_embed(a_plan(), "Day Trading", calendar=NYSE).fields
+    }
+    assert fields["Edited"] == one_plan.NOT_EDITED
+
+
+# -- the chart gallery ---------------------------------------------------------------
+def charts_of(count: int) -> tuple[str, ...]:
+    return tuple(f"https://cdn.example.com/{n}.png?ex=abc" for n in range(1, count + 1))
+
+
+@pytest.mark.parametrize(("count", "images", "links"), [(1, 1, 0), (2, 2, 0), (4, 4, 0), (6, 4, 2)])
+def test_up_to_four_charts_are_images_in_one_card_and_the_rest_links(
+    count: int, images: int, links: int
+) -> None:
+    """Discord joins embeds that share the card's url into one card of up to four images."""
+    urls = charts_of(count)
+    card, *gallery = one_plan.plan_embeds(a_plan(charts=urls), "Day Trading", calendar=NYSE)
+
+    assert [e.image.url for e in (card, *gallery)] == list(urls[:images])
+    if gallery:
+        assert {e.url for e in (card, *gallery)} == {urls[0]}
+        assert all(len(e) == 0 and e.colour == card.colour for e in gallery)  # no text
+    else:
+        assert card.url is None  # one image: the title links nowhere
+    shown = " ".join(str(f.value) for f in card.fields if str(f.name).startswith("More charts"))
+    assert shown.count("[Chart ") == links
+    assert all(f"[Chart {n}]({urls[n - 1]})" in shown for n in range(5, count + 1))
+
+
+def test_only_http_charts_count_for_the_gallery() -> None:
+    urls = (
+        "javascript:alert(1)",
+        "https://cdn.example.com/a.png",
+        "data:,x",
+        "http://b.example/b.png",
+    )
+    embeds = one_plan.plan_embeds(a_plan(charts=urls), "Day Trading", calendar=NYSE)
+    assert [e.image.url for e in embeds] == [urls[1], urls[3]]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"found": False, "error": "unavailable", "plan": "down"},
+        {"found": False, "plan": ""},
+    ],
+)
+def test_no_gallery_without_a_plan(changes: dict[str, object]) -> None:
+    """A fallback or a day without a plan is one card, whatever charts the result holds."""
+    embeds = one_plan.plan_embeds(
+        a_plan(charts=charts_of(6), **changes), "Day Trading", calendar=NYSE
+    )
+    assert len(embeds) == 1 and embeds[0].image.url is None
+
+
+def test_a_stale_copy_keeps_its_gallery() -> None:
+    plan = a_plan(charts=charts_of(3), from_cache=True, stale=True)
+    embeds = one_plan.plan_embeds(plan, "Day Trading", calendar=NYSE)
+    assert len(embeds) == 3 and embeds[0].footer.text is not None
+    assert embeds[0].footer.text.startswith("Stale copy")

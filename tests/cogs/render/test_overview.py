@@ -77,3 +77,17 @@ def test_plans_embed_when_the_service_failed_for_everyone() -> None:
     assert embed.description == parts.FAILURE_TEXT["bad_response"]
     assert embed.colour == parts.COLOUR_DOWN
     assert embed.footer.text == "No answer from the plan service"
+
+
+def test_an_edited_plan_says_when_in_its_line() -> None:
+    """Each line tells an edited plan from an unedited one, as /plan does."""
+    edited_at = dt.datetime(2024, 11, 9, 15, 2, 44, tzinfo=dt.UTC)
+    names = {"d": "Day Trading", "s": "Swing"}
+    plans = {"d": a_plan(edited_at=edited_at), "s": a_plan(coach="s")}
+
+    values = {
+        f.name: f.value or "" for f in overview.plans_embed(plans, names, DAY, calendar=NYSE).fields
+    }
+
+    assert f"edited <t:{int(edited_at.timestamp())}:t>" in values["Day Trading"]
+    assert "edited" not in values["Swing"]
