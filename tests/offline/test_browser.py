@@ -35,7 +35,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # The flags this machine needs: no sandbox as root, and no background traffic off loopback.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--window-size=1280,900", "--virtual-time-budget=8000"]  # fmt: skip
+         "--hide-scrollbars", "--window-size=1280,1240", "--virtual-time-budget=8000"]  # fmt: skip
 
 #: How long the page may take to show the next step (it usually takes a fraction of a second).
 PAGE_WAIT_SECONDS = 30.0
