@@ -22,7 +22,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from bench import figures_client, figures_load, figures_startup, figures_system, report
+from bench import (
+    figures_client,
+    figures_load,
+    figures_redis,
+    figures_startup,
+    figures_system,
+    report,
+)
 from bench.measure import Row, Sizes
 from bench.notes import FIGURES
 from bench.proc import REPO_ROOT
@@ -40,6 +47,7 @@ RUNNERS: Final[dict[str, Figure]] = {
     "8": figures_system.figure_8,
     "9": figures_startup.figure_9,
     "10": figures_system.figure_10,
+    "11": figures_redis.figure_11,
 }
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1

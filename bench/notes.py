@@ -21,6 +21,7 @@ FIGURES: Final = {
     "8": "Memory",
     "9": "Start-up",
     "10": "The Discord path",
+    "11": "Redis tier",
 }
 
 INTRO: Final = """
@@ -160,6 +161,9 @@ a hit into the client's share and the cog's own (render + respond). The
 client's share here is one cold call per command (after SimCord's own work,
 through the timing wrapper, with a `date` object rather than a string), so it
 is larger than figure 1's hot-loop hit; it is still a small part of a command.
+""",
+    "11": """
+TODO
 """,
 }
 

@@ -222,7 +222,7 @@ class Settings:
             command_sync_file=reader.get("COMMAND_SYNC_FILE", None, _state_file),
             shards=shards,
             metrics_addr=metrics_addr,
-            redis_url=reader.get(envconfig.REDIS_URL.name, d.redis_url, envconfig.REDIS_URL.parse),
+            redis_url=reader.get(envconfig.REDIS_URL.name, d.redis_url, _redis_url),
             redis_prefix=reader.read(envconfig.REDIS_PREFIX, d.redis_prefix),
             redis_timeout_seconds=reader.read(
                 envconfig.REDIS_TIMEOUT_SECONDS, d.redis_timeout_seconds
@@ -422,6 +422,13 @@ def _read_fleet(reader: EnvReader) -> tuple[Shards | None, str | None]:
             reader.problems.setdefault("SHARD_IDS", str(exc))
     addr = reader.get("METRICS_ADDR", None, _metrics_addr)
     return shards, addr
+
+
+def _redis_url(raw: str) -> str:
+    url = envconfig.REDIS_URL.parse(raw)
+    if importlib.util.find_spec("redis") is None:
+        raise ValueError('redis-py installed: pip install -e ".[redis]"')
+    return url
 
 
 def _metrics_addr(raw: str) -> str:

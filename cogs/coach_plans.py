@@ -140,13 +140,15 @@ class CoachPlans(commands.Cog, name=navigation.BROWSER_COG):
             cid = None if coach is None else inputs.parse_coach(coach, self.names)
             day = None if date is None else self._day(date)
             plans = self.client.cached_plans(cid, day)  # what the clear drops, in plans
-            dropped = self.client.clear_cache(cid, day)
+            # Waits for the shared level (PLANS_REDIS_URL): every process clears too.
+            dropped = await self.client.clear_cache_everywhere(cid, day)
             log.info(
                 "cache cleared by %s (user id %s): %d plans (%d entries) dropped "
                 "(coach=%s, date=%s)",
                 interaction.user, interaction.user.id, plans, dropped, cid or "all", day or "all",
             )  # fmt: skip
-            text = short.cleared_text(plans, cid and self.names[cid], day)
+            shared = self.client.config.redis_url is not None
+            text = short.cleared_text(plans, cid and self.names[cid], day, shared=shared)
             await answer(interaction, text, ephemeral=True)
             call.outcome = f"cleared {plans}"
 

@@ -5,6 +5,11 @@ cache (single flight, LRU, per-entry TTL), the transport (retries, deadline,
 breaker, concurrency limit), stale copies and fallbacks. The seed's methods
 never raise for upstream trouble: they answer with the best they have, and the
 answer says which it is (`found`, `error`, `from_cache`, `stale`).
+
+Past 300 lines on purpose: it is the one public face agents read, and each
+method here is a short composition of the parts (`loads`, `fetch`, `tiered`,
+`history_loads`, `operator`); splitting the face would send readers through
+more files for the same contract.
 """
 
 from __future__ import annotations

@@ -22,8 +22,13 @@ def refusal_text() -> str:
     return "Sorry, only moderators can clear the plan cache."
 
 
-def cleared_text(plans: int, coach_name: str | None, day: dt.date | None) -> str:
-    """What /clearcache did, in plans (the client's `cached_plans`), not cache entries."""
+def cleared_text(
+    plans: int, coach_name: str | None, day: dt.date | None, *, shared: bool = False
+) -> str:
+    """What /clearcache did, in plans (the client's `cached_plans`), not cache entries.
+
+    `shared`: the cache is shared through Redis, so every process dropped its copies too
+    (their counts are not known here; the count is this process's)."""
     scope = " and ".join(
         part
         for part in (coach_name and f"coach {escape(coach_name)}", day and day.isoformat())
@@ -34,7 +39,8 @@ def cleared_text(plans: int, coach_name: str | None, day: dt.date | None) -> str
         head = f"Dropped {plural(plans, 'cached plan')}{where or ' (everything)'}."
     else:
         head = f"No plans were cached{where}."
-    return cut(f"{head} The next request asks the plan service.", CONTENT_LIMIT)
+    also = " The shared cache and every process's own copies were cleared too." if shared else ""
+    return cut(f"{head}{also} The next request asks the plan service.", CONTENT_LIMIT)
 
 
 def error_text(error_id: str) -> str:
