@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -25,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Final
 
 from bench.measure import Row, Sizes, absolute_row, fresh_days, percentile, ratio_row, settle
@@ -33,6 +34,8 @@ from bench.measure import unavailable as unavailable_row
 from bench.proc import python_command, repo_env
 from bench.upstream import HOST, UpstreamProcess
 from bot.plans import CoachPlanClient
+from bot.plans.shared import PLAN_CODEC
+from bot.plans.shared.guard import DEFAULT_TIMEOUT_SECONDS
 
 FIG: Final = "11"
 NAME: Final = "Redis tier"
@@ -42,8 +45,10 @@ PROCESSES: Final = 8
 DELAY_MS: Final = 20.0
 START_TIMEOUT_SECONDS: Final = 10.0
 WORKER_TIMEOUT_SECONDS: Final = 60.0
+#: A Redis timeout the loop's stalls under a 1,000-caller burst do not reach (reference row).
+SLACK_TIMEOUT_SECONDS: Final = 0.5
 
-AsyncFetch = Callable[[str, str], Awaitable[Any]]
+Calls = Sequence[Callable[[], Awaitable[Any]]]
 
 
 def find_redis_server() -> str | None:
@@ -113,7 +118,7 @@ def _dead_redis_url() -> Iterator[str]:
         yield f"redis://{HOST}:{sock.getsockname()[1]}/0"
 
 
-async def _time_calls(calls: list[Callable[[], Awaitable[Any]]]) -> list[float]:
+async def _time_calls(calls: Calls) -> list[float]:
     clock = time.perf_counter
     samples = [0.0] * len(calls)
     for i, call in enumerate(calls):
@@ -133,7 +138,13 @@ async def _hits(api: str, redis_url: str, sizes: Sizes) -> list[Row]:
 
     n = max(sizes.hits // 10, 100)
     pair = (("d", DAY), ("i", DAY))
-    samples: dict[str, list[list[float]]] = {"tier": [], "raw": [], "local": []}
+    samples: dict[str, list[list[float]]] = {
+        "tier": [],
+        "raw": [],
+        "timed": [],
+        "bound": [],
+        "local": [],
+    }
     raw = aioredis.Redis.from_url(redis_url, decode_responses=False)
     async with (
         CoachPlanClient(api, redis_url=redis_url, redis_prefix=PREFIX, max_cache_size=1) as tier,
@@ -145,22 +156,39 @@ async def _hits(api: str, redis_url: str, sizes: Sizes) -> list[Row]:
         fresh = sorted(k for k in await raw.keys(f"{PREFIX}:*") if b":fresh:" in k)
         assert len(fresh) == 2, f"expected the two keys' fresh entries in Redis, got {fresh}"
 
-        def tier_calls() -> list[Callable[[], Awaitable[Any]]]:
-            return [lambda c=c, d=d: tier.fetch_coach_plan(c, d) for c, d in pair] * (n // 2)
+        def tier_calls() -> Calls:
+            return [functools.partial(tier.fetch_coach_plan, c, d) for c, d in pair] * (n // 2)
 
-        def raw_calls() -> list[Callable[[], Awaitable[Any]]]:
-            return [lambda k=k: raw.get(k) for k in fresh] * (n // 2)
+        def raw_calls() -> Calls:
+            return [functools.partial(raw.get, k) for k in fresh] * (n // 2)
 
-        def local_calls() -> list[Callable[[], Awaitable[Any]]]:
-            return [lambda: local.fetch_coach_plan("d", DAY)] * n
+        async def bound_get(key: bytes) -> Any:
+            # What the tier must add to the GET anyway: its timeout, and decoding the value.
+            async with asyncio.timeout(DEFAULT_TIMEOUT_SECONDS):
+                got = await raw.get(key)
+            return PLAN_CODEC.decode_with_expiry(got)
 
-        makers = {"tier": tier_calls, "raw": raw_calls, "local": local_calls}
+        async def timed_get(key: bytes) -> Any:
+            async with asyncio.timeout(DEFAULT_TIMEOUT_SECONDS):
+                return await raw.get(key)
+
+        def timed_calls() -> Calls:
+            return [functools.partial(timed_get, k) for k in fresh] * (n // 2)
+
+        def bound_calls() -> Calls:
+            return [functools.partial(bound_get, k) for k in fresh] * (n // 2)
+
+        def local_calls() -> Calls:
+            return [functools.partial(local.fetch_coach_plan, "d", DAY)] * n
+
+        makers = {"tier": tier_calls, "raw": raw_calls, "timed": timed_calls, "bound": bound_calls,
+                  "local": local_calls}  # fmt: skip
         for make in makers.values():  # warm-up: connections open, code paths hot
             await _time_calls(make()[:200])
         before = tier.get_metrics()
         order = list(makers)
         for round_no in range(sizes.rounds):
-            for name in order[round_no % 3 :] + order[: round_no % 3]:
+            for name in order[round_no % len(order) :] + order[: round_no % len(order)]:
                 settle()
                 samples[name].append(await _time_calls(makers[name]()))
         after = tier.get_metrics()
@@ -176,19 +204,28 @@ async def _hits(api: str, redis_url: str, sizes: Sizes) -> list[Row]:
                   note=check),
         ratio_row(FIG, "Redis-tier hit p95", _us(samples["tier"], 0.95),
                   _us(samples["raw"], 0.95), unit="µs", floor_name=raw_floor),
+        ratio_row(FIG, "Redis-tier hit reference: raw GET under a timeout, p50",
+                  _us(samples["timed"], 0.5), _us(samples["raw"], 0.5), unit="µs",
+                  floor_name=raw_floor),
+        ratio_row(FIG, "Redis-tier hit reference: raw GET under a timeout, decoded, p50",
+                  _us(samples["bound"], 0.5), _us(samples["raw"], 0.5), unit="µs",
+                  floor_name=raw_floor),
         ratio_row(FIG, "Redis-tier hit p50 vs a process-cache hit", _us(samples["tier"], 0.5),
                   _us(samples["local"], 0.5), unit="µs", floor_name="process-cache hit"),
     ]  # fmt: skip
 
 
 # -- part 2: 8 processes on one uncached key -----------------------------------------------
-async def _worker(api: str, redis_url: str) -> None:
+async def _worker(api: str, redis_url: str, redis_timeout: float) -> None:
     """One process's client: ready, then per line `{"day", "calls"}` that many concurrent
     calls of one key, answering the time taken and its Redis command count."""
-    async with CoachPlanClient(api, redis_url=redis_url, redis_prefix=PREFIX) as client:
+    async with CoachPlanClient(
+        api, redis_url=redis_url, redis_prefix=PREFIX, redis_timeout_seconds=redis_timeout
+    ) as client:
         await client.fetch_coach_plan("n", DAY)  # connected, scripts loaded
-        give_up = time.monotonic() + START_TIMEOUT_SECONDS
-        while not client.get_metrics()["redis"]["listening"] and time.monotonic() < give_up:
+        for _ in range(round(START_TIMEOUT_SECONDS / 0.01)):  # subscribed to the others' news
+            if client.get_metrics()["redis"]["listening"]:
+                break
             await asyncio.sleep(0.01)
         print(json.dumps({"ready": True}), flush=True)
         while line := await asyncio.to_thread(sys.stdin.readline):
@@ -202,14 +239,22 @@ async def _worker(api: str, redis_url: str) -> None:
             after = client.get_metrics()
             delta = {
                 k: after["redis"][k] - before["redis"][k]
-                for k in ("commands", "hits", "lock_acquired", "lock_waits", "peer_answers")
+                for k in (
+                    "commands",
+                    "hits",
+                    "lock_acquired",
+                    "lock_waits",
+                    "peer_answers",
+                    "errors",
+                    "skipped",
+                )
             }
             print(json.dumps({"seconds": seconds, **delta}), flush=True)
 
 
 class _Workers:
-    def __init__(self, api: str, redis_url: str, count: int) -> None:
-        cmd = python_command("-m", "bench.figures_redis", "worker", api, redis_url)
+    def __init__(self, api: str, redis_url: str, count: int, timeout: float) -> None:
+        cmd = python_command("-m", "bench.figures_redis", "worker", api, redis_url, str(timeout))
         self.procs = [
             subprocess.Popen(
                 cmd, env=repo_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -252,45 +297,56 @@ class _Workers:
                 proc.stdout.close()
 
 
-def _processes(redis: RedisServer, sizes: Sizes) -> list[Row]:
-    days = fresh_days(start=dt.date(2010, 1, 4))
-    calls = sizes.coalesce_calls
-    upstream: list[float] = []
-    client_commands: list[float] = []
-    server_commands: list[float] = []
-    walls: list[float] = []
-    breakdown = ""
+def _crowd(redis: RedisServer, sizes: Sizes, timeout: float) -> dict[str, Any]:
+    """Per round: upstream requests, round trips, server commands, Redis errors, wall ms."""
+    days = fresh_days(start=dt.date(2010, 1, 4) if timeout == DEFAULT_TIMEOUT_SECONDS
+                      else dt.date(2017, 1, 2))  # fmt: skip
+    out: dict[str, Any] = {"upstream": [], "trips": [], "commands": [], "errors": [], "ms": []}
     with UpstreamProcess(delay_ms=DELAY_MS) as up:
-        workers = _Workers(up.url, redis.url, PROCESSES)
+        workers = _Workers(up.url, redis.url, PROCESSES, timeout)
         try:
             workers.ready()
             for _ in range(sizes.slow_rounds):
                 settle()
                 before_api, before_cmds = up.api_requests(), redis.commands()
-                answers = workers.round(next(days), calls)
+                answers = workers.round(next(days), sizes.coalesce_calls)
                 after_cmds = redis.commands()
-                upstream.append(up.api_requests() - before_api)
-                client_commands.append(sum(a["commands"] for a in answers))
+                out["upstream"].append(up.api_requests() - before_api)
+                out["trips"].append(sum(a["commands"] for a in answers))
                 delta = {k: v - before_cmds.get(k, 0) for k, v in after_cmds.items()}
                 delta = {k: v for k, v in delta.items() if v}
-                server_commands.append(sum(delta.values()))
-                walls.append(max(a["seconds"] for a in answers) * 1000)
+                out["commands"].append(sum(delta.values()))
+                out["errors"].append(sum(a["errors"] + a["skipped"] for a in answers))
+                out["ms"].append(max(a["seconds"] for a in answers) * 1000)
                 ways = {k: sum(a[k] for a in answers) for k in ("hits", "lock_acquired",
                         "lock_waits", "peer_answers")}  # fmt: skip
-                breakdown = ", ".join(f"{k} {v}" for k, v in sorted(delta.items()))
-                breakdown += "; " + ", ".join(f"{k} {v}" for k, v in ways.items())
+                out["breakdown"] = ", ".join(f"{k} {v}" for k, v in sorted(delta.items()))
+                out["breakdown"] += "; " + ", ".join(f"{k} {v}" for k, v in ways.items())
         finally:
             workers.close()
-    label = f"{PROCESSES} processes x {calls:,} concurrent calls, one uncached key"
+    return out
+
+
+def _processes(redis: RedisServer, sizes: Sizes) -> list[Row]:
+    ours = _crowd(redis, sizes, DEFAULT_TIMEOUT_SECONDS)
+    slack = _crowd(redis, sizes, SLACK_TIMEOUT_SECONDS)
+    label = f"{PROCESSES} processes x {sizes.coalesce_calls:,} concurrent calls, one uncached key"
+    default = f"redis_timeout_seconds {DEFAULT_TIMEOUT_SECONDS:g} (default)"
     return [
-        absolute_row(FIG, f"Redis tier: upstream requests for {label}", upstream,
-                     unit="requests", at_most=1, every_round=True, target_text="1"),
-        absolute_row(FIG, "Redis tier: Redis commands for it (clients' count)", client_commands,
+        absolute_row(FIG, f"Redis tier: upstream requests for {label}", ours["upstream"],
+                     unit="requests", at_most=1, every_round=True, target_text="1",
+                     note=default),
+        absolute_row(FIG, "Redis tier: Redis commands timed out, failed or skipped meanwhile",
+                     ours["errors"], unit="commands"),
+        absolute_row(FIG, "Redis tier: Redis round trips for it (clients' count)", ours["trips"],
                      unit="commands"),
-        absolute_row(FIG, "Redis tier: Redis commands for it (INFO commandstats)",
-                     server_commands, unit="commands", note=f"last round: {breakdown}"),
+        absolute_row(FIG, "Redis tier: Redis commands for it (INFO commandstats, in scripts too)",
+                     ours["commands"], unit="commands", note=f"last round: {ours['breakdown']}"),
         absolute_row(FIG, f"Redis tier: wall time of the slowest process ({DELAY_MS:g} ms "
-                     "server delay)", walls, unit="ms"),
+                     "server delay)", ours["ms"], unit="ms"),
+        absolute_row(FIG, "Redis tier reference: upstream requests, same crowd, "
+                     f"redis_timeout_seconds {SLACK_TIMEOUT_SECONDS:g}", slack["upstream"],
+                     unit="requests", note=f"{sum(slack['errors'])} Redis commands timed out"),
     ]  # fmt: skip
 
 
@@ -316,7 +372,9 @@ async def _down(api: str, dead_url: str, sizes: Sizes) -> list[Row]:
             for name in turn:
                 settle()
                 hits[name].append(
-                    await _time_calls([lambda c=clients[name]: c.fetch_coach_plan("d", DAY)] * n)
+                    await _time_calls(
+                        [functools.partial(clients[name].fetch_coach_plan, "d", DAY)] * n
+                    )
                 )
             settle()
             rnd: dict[str, list[float]] = {k: [] for k in clients}
@@ -360,7 +418,7 @@ def figure_11(sizes: Sizes) -> list[Row]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["worker"] and len(sys.argv) == 4:
-        asyncio.run(_worker(sys.argv[2], sys.argv[3]))
+    if sys.argv[1:2] == ["worker"] and len(sys.argv) == 5:
+        asyncio.run(_worker(sys.argv[2], sys.argv[3], float(sys.argv[4])))
     else:
-        sys.exit("usage: python -m bench.figures_redis worker API_URL REDIS_URL")
+        sys.exit("usage: python -m bench.figures_redis worker API_URL REDIS_URL TIMEOUT_SECONDS")

@@ -163,7 +163,28 @@ through the timing wrapper, with a `date` object rather than a string), so it
 is larger than figure 1's hot-loop hit; it is still a small part of a command.
 """,
     "11": """
-TODO
+The shared tier (`redis_url=`) on a real redis-server started on loopback (nothing on
+disk); without one the figure reports a row saying so. Redis-tier hit: a client with
+`max_cache_size=1` alternating two keys, so every call misses its process cache and is
+answered by one Redis GET (the row's note checks every call was), against redis-py's
+async `GET` of the same two keys (the floor) and a process-cache hit. The reference
+rows add to the raw GET what the tier must do anyway: a timeout around the command
+(`asyncio.timeout`, 50 ms), then decoding the stored value. What limits the hit: those
+two cost most of the gap (about 1.2x and 1.45x of the floor), leaving the client's
+own path (adopting the value into an entry, the process cache's insert and eviction)
+about 0.2x; 1.3x would need a cheaper bound than a timer per GET (a socket timeout on
+the connection) and a lighter decode. Processes: 8 processes (`python -m
+bench.figures_redis worker`), each making 1,000 concurrent calls of one uncached key
+(20 ms server delay); upstream requests counted by the server; round trips as the
+clients count them (a script is one), commands as Redis counts them (INFO
+commandstats, including those run inside the scripts). What limits it: on 2 cores, 8
+processes each starting 1,000 tasks stall their loops past the default
+`redis_timeout_seconds` (50 ms, on the loop's clock), so some lookups time out, those
+processes back off and ask the API themselves; with 0.5 s (reference row) the same
+crowd makes one request. Redis down: `redis_url` on a loopback port bound but never
+listening (connection refused), against a client without `redis_url`: a hit never
+touches Redis; a miss tries it once, then skips it while backing off (the note says
+how often it tried), so it costs one refused connection per back-off period.
 """,
 }
 
