@@ -5,7 +5,9 @@ No Redis needed: the "commands" are coroutines that fail the ways redis-py does.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -211,3 +213,41 @@ async def test_a_callers_own_cancellation_stays_a_cancellation() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_a_stalled_loop_does_not_count_against_redis(
+    setup: tuple[Guard, TierStats, Clock, Commands],
+) -> None:
+    """A burst that blocks the loop past the budget must not make Redis look slow: the reply
+    comes in the first loop pass after the stall, in which the overdue timer also runs."""
+    guard, stats, _, _ = setup
+    loop = asyncio.get_running_loop()
+    reply: asyncio.Future[str] = loop.create_future()
+
+    async def command() -> str:
+        return await reply
+
+    def stall_then_answer() -> None:
+        time.sleep(0.2)  # the loop is blocked: 4 budgets pass (a loaded machine: more)
+        loop.call_soon(reply.set_result, "OK")  # the reply, read in the next pass
+
+    loop.call_soon(stall_then_answer)
+    assert await guard.run(command) == "OK"
+    assert (stats.errors, guard.available) == (0, True)
+
+
+async def test_a_slow_redis_still_runs_out_after_a_stall(
+    setup: tuple[Guard, TierStats, Clock, Commands],
+) -> None:
+    """The stall earns one more budget, not an endless one."""
+    guard, stats, _, _ = setup
+    loop = asyncio.get_running_loop()
+    never: asyncio.Future[str] = loop.create_future()
+
+    async def command() -> str:
+        return await never
+
+    loop.call_soon(time.sleep, 0.2)
+    with pytest.raises(TierUnavailable):
+        await guard.run(command)
+    assert stats.errors == 1

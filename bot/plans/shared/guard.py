@@ -61,36 +61,54 @@ class TierReplyError(TierUnavailable):
 
 @final
 class _Timeouts:
-    """Deadlines of the commands in flight, on one timer for the oldest."""
+    """Deadlines of the commands in flight, on one timer for the oldest.
 
-    def __init__(self) -> None:
+    A timer that fires late by more than the budget means the loop itself was
+    stalled (a burst of a thousand callers on two cores), not that Redis was
+    slow: a reply may be sitting unread in the socket. Then each due command
+    gets the budget once more from now, so loop lag never counts against Redis
+    (a Redis that is really slow still runs out, one budget later).
+    """
+
+    def __init__(self, budget: float) -> None:
+        self._budget = budget
         self._due: dict[asyncio.Task[Any], float] = {}
+        self._extended: set[asyncio.Task[Any]] = set()
         self._expired: set[asyncio.Task[Any]] = set()
         self._timer: asyncio.TimerHandle | None = None
 
     def watch(self, task: asyncio.Task[Any], loop: asyncio.AbstractEventLoop, when: float) -> None:
         self._due[task] = when
         if self._timer is None:
-            self._timer = loop.call_at(when, self._fire, loop)
+            self._timer = loop.call_at(when, self._fire, loop, when)
 
     def forget(self, task: asyncio.Task[Any]) -> bool:
         """Stop watching `task`; True if its time ran out (and it was cancelled for it)."""
         self._due.pop(task, None)
+        self._extended.discard(task)
         if task in self._expired:
             self._expired.discard(task)
             return True
         return False
 
-    def _fire(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _fire(self, loop: asyncio.AbstractEventLoop, scheduled: float) -> None:
         self._timer = None
         now = loop.time()
+        stalled = now - scheduled > self._budget
         for task, when in list(self._due.items()):
-            if when <= now:
-                del self._due[task]
-                self._expired.add(task)
-                task.cancel()
+            if when > now:
+                continue
+            if stalled and task not in self._extended:
+                self._extended.add(task)
+                self._due[task] = now + self._budget
+                continue
+            del self._due[task]
+            self._extended.discard(task)
+            self._expired.add(task)
+            task.cancel()
         if self._due:
-            self._timer = loop.call_at(min(self._due.values()), self._fire, loop)
+            when = min(self._due.values())
+            self._timer = loop.call_at(when, self._fire, loop, when)
 
 
 @final
@@ -118,7 +136,7 @@ class Guard:
         self._probing = False
         self._last_warned: float | None = None
         self._unwarned = 0
-        self._timeouts = _Timeouts()
+        self._timeouts = _Timeouts(timeout_seconds)
 
     @property
     def available(self) -> bool:
