@@ -134,8 +134,27 @@ class Page:
         """Escape once the bot's suggestions for `typed` arrived: a late answer reopens them,
         and Enter with suggestions open neither picks one nor sends."""
         await self.until(f"/MATCHING {typed}/i.test(document.body.innerText)", "suggestions")
-        await self.press("Escape")
-        await self.until("!document.querySelector('#command-suggestion-listbox')", "closed")
+        closed = "!document.querySelector('#command-suggestion-listbox')"
+        async with asyncio.timeout(PAGE_WAIT_SECONDS):
+            while True:  # a later answer for an earlier keystroke may reopen them: again
+                await self.press("Escape")
+                if await self.js(closed):
+                    return
+                await asyncio.sleep(POLL_SECONDS)
+
+    async def send_command(self) -> None:
+        """Enter, until the composer lets go of the command (it is sent). Enter does nothing
+        while suggestions are open, and a late answer for an earlier keystroke can reopen
+        them after they were closed: then close them and press again."""
+        sent = "!document.querySelector('[data-option]')"
+        async with asyncio.timeout(PAGE_WAIT_SECONDS):
+            while True:
+                await self.press("Enter")
+                for _ in range(20):  # about a second to let go before Enter again
+                    if await self.js(sent):
+                        return
+                    await asyncio.sleep(POLL_SECONDS)
+                await self.press("Escape")
 
     async def click(self, selector: str, text: str = "") -> None:
         """A real mouse click in the middle of the first `selector` holding `text`, once the
@@ -213,7 +232,7 @@ async def test_the_readmes_composer_steps_send_a_slash_command() -> None:
             await page.until("document.activeElement.dataset.option === 'date'", "the date box")
             await page.type("previous")
             await page.close_suggestions("PREVIOUS")
-            await page.press("Enter")  # 4. send
+            await page.send_command()  # 4. send
             await page.until("document.body.innerText.includes('used /plan')", "the reply")
             await page.until("document.body.innerText.includes('Monday 2026-11-23')", "Monday")
     finally:
