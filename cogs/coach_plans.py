@@ -14,20 +14,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
-from bot.plans import CoachPlan, CoachPlanClient, inputs
-from bot.plans.market import closed_today_note
+from bot.plans import CoachPlan, inputs
 from cogs import navigation, options
 from cogs.moderators import is_moderator
 from cogs.render import one_plan, overview, short, stats
 from cogs.replies import (
     Delivery,
+    PlanCog,
     Reply,
     acknowledge,
     answer,
@@ -50,38 +48,8 @@ log = logging.getLogger(__name__)
 HISTORY_COG: Final = "Plan history"
 
 
-def _unix_seconds() -> float:
-    """`Cooldown`'s unit (Unix seconds), on the clock SimCord and the offline mode move."""
-    # discord.py would read time.time() itself, which no simulated clock moves.
-    return discord.utils.utcnow().timestamp()
-
-
-def _user_id(interaction: discord.Interaction[Any]) -> int:
-    # `BucketType.user` reads `.author`, which only messages and contexts have.
-    return interaction.user.id
-
-
-class CoachPlans(commands.Cog, name=navigation.BROWSER_COG):
+class CoachPlans(PlanCog, name=navigation.BROWSER_COG):
     """The coach-plan commands, on the bot's `CoachPlanClient` (the bot owns and closes it)."""
-
-    def __init__(
-        self,
-        bot: CoachPlansBot,
-        client: CoachPlanClient,
-        *,
-        clock: Callable[[], float] = _unix_seconds,
-    ) -> None:
-        self.bot = bot
-        self.client = client
-        self.settings = bot.settings
-        self.names = bot.settings.coach_names
-        #: Per user: `rate_limit_uses` in a window of `rate_limit_seconds` from the first use.
-        #: Each call drops the buckets idle for a window, so memory follows recent users;
-        #: that scan costs about 26 µs per 1,000 users active in the window.
-        self.cooldowns = commands.CooldownMapping[discord.Interaction[Any]].from_cooldown(
-            bot.settings.rate_limit_uses, bot.settings.rate_limit_seconds, _user_id
-        )
-        self._clock = clock
 
     async def cog_load(self) -> None:
         # The buttons of every plan reply ever sent, this process's or another's.
@@ -92,15 +60,11 @@ class CoachPlans(commands.Cog, name=navigation.BROWSER_COG):
 
     # -- commands ------------------------------------------------------------------
     @app_commands.command(name="plan")
-    @app_commands.describe(
-        coach="Whose plan: pick a coach from the list",
-        date="YYYY-MM-DD, today or previous (default: today, the current trading session)",
-    )
+    @app_commands.describe(**options.COACH_AND_DATE)
     async def plan(self, interaction: Interaction, coach: str, date: str | None = None) -> None:
         """Show one coach's trading plan for a session."""
         async with replying(interaction, log) as call:
-            cid, day = inputs.parse_coach(coach, self.names), self._day(date)
-            self._check_rate(interaction)
+            cid, day = self._coach_and_day(interaction, coach, date)
             call.outcome = await self._send_plan(interaction, cid, day, Delivery.NEW)
 
     @app_commands.command(name="plans")
@@ -172,8 +136,7 @@ class CoachPlans(commands.Cog, name=navigation.BROWSER_COG):
     async def open_plan(self, interaction: discord.Interaction[Any], coach: str, day: str) -> None:
         """A session button or the coach select of a /plan reply: /plan for `coach` on `day`."""
         async with replying(interaction, log) as call:
-            cid, parsed = inputs.parse_coach(coach, self.names), self._day(day)
-            self._check_rate(interaction)
+            cid, parsed = self._coach_and_day(interaction, coach, day)
             how = navigation.delivery(interaction)
             call.outcome = await self._send_plan(interaction, cid, parsed, how)
 
@@ -242,18 +205,6 @@ class CoachPlans(commands.Cog, name=navigation.BROWSER_COG):
         # The client's today(): the current session by the client's own `now` (SimCord's
         # clock is virtual and starts in 2026; the offline mode gives the client its clock).
         return self.client.normalize_date(value)
-
-    def _session_note(self, day: dt.date) -> str | None:
-        """ "Markets are closed today ..." when the day shown is today's latest session."""
-        if day != self.client.today():
-            return None
-        return closed_today_note(self.client.calendar, self.client.now())
-
-    def _check_rate(self, interaction: Interaction) -> None:
-        """Take one use from the user's bucket, or refuse; called after the options parsed."""
-        retry_after = self.cooldowns.update_rate_limit(interaction, self._clock())
-        if retry_after:  # as discord.py tests it: 0.0, at the window's very end, lets it in
-            raise Reply(short.rate_limited_text(retry_after), "rate-limited")
 
     def _is_moderator(self, interaction: Interaction) -> bool:
         """Manage Messages in this channel (administrators have it), or the configured role."""

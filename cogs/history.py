@@ -25,20 +25,17 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, Self, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.plans import CoachPlan, CoachPlanClient, PlanHistory, inputs
-from bot.plans.market import closed_today_note
+from bot.plans import CoachPlan, PlanHistory
 from bot.plans.wording import plural
 from cogs import navigation, options
 from cogs.render import history as render
-from cogs.render import short
-from cogs.replies import Reply, answer, replying
+from cogs.replies import PlanCog, answer, replying
 
 if TYPE_CHECKING:
     from bot.app import CoachPlansBot
@@ -59,16 +56,6 @@ def history_custom_id(coach: str, day: dt.date | str) -> str:
     return f"history:{coach}:{day if isinstance(day, str) else day.isoformat()}"
 
 
-def _unix_seconds() -> float:
-    """The plans cog's cooldown clock (Unix seconds on the clock SimCord moves): one bucket,
-    one clock."""
-    return discord.utils.utcnow().timestamp()
-
-
-def _user_id(interaction: discord.Interaction[Any]) -> int:
-    return interaction.user.id
-
-
 def describe_history(history: PlanHistory) -> str:
     """The outcome word for the log line."""
     if history.stale:
@@ -79,25 +66,8 @@ def describe_history(history: PlanHistory) -> str:
     return (plural(len(history), "edit") if history else "no-edits") + source
 
 
-class PlanHistoryCog(commands.Cog, name=HISTORY_COG):
+class PlanHistoryCog(PlanCog, name=HISTORY_COG):
     """/history and the History button, on the bot's `CoachPlanClient`."""
-
-    def __init__(
-        self,
-        bot: CoachPlansBot,
-        client: CoachPlanClient,
-        *,
-        clock: Callable[[], float] = _unix_seconds,
-    ) -> None:
-        self.bot = bot
-        self.client = client
-        self.settings = bot.settings
-        self.names = bot.settings.coach_names
-        #: Used only while the plans cog (whose bucket is shared) is not loaded.
-        self.own_cooldowns = commands.CooldownMapping[discord.Interaction[Any]].from_cooldown(
-            bot.settings.rate_limit_uses, bot.settings.rate_limit_seconds, _user_id
-        )
-        self._clock = clock
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(HistoryButton)
@@ -106,15 +76,11 @@ class PlanHistoryCog(commands.Cog, name=HISTORY_COG):
         self.bot.remove_dynamic_items(HistoryButton)
 
     @app_commands.command(name="history")
-    @app_commands.describe(
-        coach="Whose plan: pick a coach from the list",
-        date="YYYY-MM-DD, today or previous (default: today, the current trading session)",
-    )
+    @app_commands.describe(**options.COACH_AND_DATE)
     async def history(self, interaction: Interaction, coach: str, date: str | None = None) -> None:
         """Show how one coach's plan for a session was edited, newest edit first."""
         async with replying(interaction, log) as call:
-            cid, day = inputs.parse_coach(coach, self.names), self.client.normalize_date(date)
-            self._check_rate(interaction)
+            cid, day = self._coach_and_day(interaction, coach, date)
             call.outcome = await self._send(interaction, cid, day, private=False)
 
     @history.autocomplete("coach")
@@ -141,8 +107,7 @@ class PlanHistoryCog(commands.Cog, name=HISTORY_COG):
     ) -> None:
         """A History click: /history for `coach` on `day` (both unparsed), for the clicker only."""
         async with replying(interaction, log) as call:
-            cid, parsed = inputs.parse_coach(coach, self.names), self.client.normalize_date(day)
-            self._check_rate(interaction)
+            cid, parsed = self._coach_and_day(interaction, coach, day)
             call.outcome = await self._send(interaction, cid, parsed, private=True)
 
     # -- helpers ---------------------------------------------------------------------
@@ -171,19 +136,10 @@ class PlanHistoryCog(commands.Cog, name=HISTORY_COG):
             return history, self.client.peek_fresh(cid, day)
         return history, await self.client.fetch_coach_plan(cid, day, deadline=left)
 
-    def _session_note(self, day: dt.date) -> str | None:
-        """ "Markets are closed today ..." when the day shown is today's latest session."""
-        if day != self.client.today():
-            return None
-        return closed_today_note(self.client.calendar, self.client.now())
-
-    def _check_rate(self, interaction: discord.Interaction[Any]) -> None:
-        """Take one use from the user's bucket (the plans cog's, if loaded), or refuse."""
+    def _bucket(self) -> commands.CooldownMapping[discord.Interaction[Any]]:
+        """The plans cog's buckets while it is loaded (one quota); else this cog's own."""
         shared = getattr(self.bot.get_cog(navigation.BROWSER_COG), "cooldowns", None)
-        cooldowns = shared if isinstance(shared, commands.CooldownMapping) else self.own_cooldowns
-        retry_after = cooldowns.update_rate_limit(interaction, self._clock())
-        if retry_after:
-            raise Reply(short.rate_limited_text(retry_after), "rate-limited")
+        return shared if isinstance(shared, commands.CooldownMapping) else self.cooldowns
 
 
 class HistoryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=HISTORY_TEMPLATE):
@@ -212,10 +168,8 @@ class HistoryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=HIS
         return cls(match["coach"], match["day"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        cog = interaction.client.get_cog(HISTORY_COG)
-        if cog is None:  # the cog removes this item when it unloads: not reached
-            raise RuntimeError(f"the {HISTORY_COG!r} cog is not loaded")
-        await cast(PlanHistoryCog, cog).open_history(interaction, self.coach, self.day)
+        cog = cast(PlanHistoryCog, navigation.loaded_cog(interaction, HISTORY_COG))
+        await cog.open_history(interaction, self.coach, self.day)
 
 
 async def setup(bot: CoachPlansBot) -> None:

@@ -33,9 +33,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Protocol, Self, cast
+from typing import Any, Final, Protocol, Self, TypeVar, cast
 
 import discord
+from discord.ext import commands
 
 from bot.plans import CoachPlan
 from bot.plans.inputs import EARLIEST_DAY
@@ -56,6 +57,7 @@ COACH_SELECT_TEMPLATE: Final = re.compile(rf"plan-coach:{_DAY}")
 #: Rows of a plan reply: the buttons, then the select.
 BUTTON_ROW: Final = 0
 SELECT_ROW: Final = 1
+ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
 
 
 class PlanBrowser(Protocol):
@@ -181,15 +183,23 @@ def coach_select(coach: str, day: dt.date, names: Mapping[str, str]) -> discord.
 
 
 # -- the items -----------------------------------------------------------------------
-def _browser(interaction: discord.Interaction[Any]) -> PlanBrowser:
-    cog = interaction.client.get_cog(BROWSER_COG)
+def loaded_cog(interaction: discord.Interaction[Any], name: str) -> commands.Cog:
+    """The cog `name` that answers a click; it removes its items when it unloads."""
+    cog = interaction.client.get_cog(name)
     if cog is None:  # the cog removes these items when it unloads: not reached
-        raise RuntimeError(f"the {BROWSER_COG!r} cog is not loaded")
-    return cast(PlanBrowser, cog)
+        raise RuntimeError(f"the {name!r} cog is not loaded")
+    return cast(commands.Cog, cog)
 
 
-class PlanButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PLAN_TEMPLATE):
-    """`plan:<coach>:<YYYY-MM-DD>`: one coach's plan for another session."""
+def _browser(interaction: discord.Interaction[Any]) -> PlanBrowser:
+    return cast(PlanBrowser, loaded_cog(interaction, BROWSER_COG))
+
+
+class StatelessItem(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
+    """A `DynamicItem` rebuilt from the clicked component as it is: its state is the `custom_id`.
+
+    Not registered itself (its template matches nothing); subclasses give theirs.
+    """
 
     @classmethod
     async def from_custom_id(
@@ -199,51 +209,36 @@ class PlanButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PLAN_T
         match: re.Match[str],
         /,
     ) -> Self:
-        return cls(cast(discord.ui.Button[Any], item))
+        return cls(cast(ItemT, item))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    def matched(self) -> re.Match[str]:
+        """The `custom_id` read by the template."""
         match = self.template.fullmatch(self.custom_id)
         assert match is not None  # the item was made for this template
+        return match
+
+
+class PlanButton(StatelessItem[discord.ui.Button[Any]], template=PLAN_TEMPLATE):
+    """`plan:<coach>:<YYYY-MM-DD>`: one coach's plan for another session."""
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        match = self.matched()
         await _browser(interaction).open_plan(interaction, match["coach"], match["day"])
 
 
-class PlansButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PLANS_TEMPLATE):
+class PlansButton(StatelessItem[discord.ui.Button[Any]], template=PLANS_TEMPLATE):
     """`plans:<YYYY-MM-DD>`: every coach's plan for another session."""
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> Self:
-        return cls(cast(discord.ui.Button[Any], item))
-
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        match = self.template.fullmatch(self.custom_id)
-        assert match is not None
-        await _browser(interaction).open_plans(interaction, match["day"])
+        await _browser(interaction).open_plans(interaction, self.matched()["day"])
 
 
-class CoachSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=COACH_SELECT_TEMPLATE):
+class CoachSelect(StatelessItem[discord.ui.Select[Any]], template=COACH_SELECT_TEMPLATE):
     """`plan-coach:<YYYY-MM-DD>`: the chosen coach's plan for the same session."""
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> Self:
-        return cls(cast(discord.ui.Select[Any], item))
-
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        match = self.template.fullmatch(self.custom_id)
-        assert match is not None
         chosen = self.item.values[0] if self.item.values else ""
-        await _browser(interaction).open_plan(interaction, chosen, match["day"])
+        await _browser(interaction).open_plan(interaction, chosen, self.matched()["day"])
 
 
 #: Registered by the cog (`bot.add_dynamic_items`) for as long as it is loaded.

@@ -20,6 +20,11 @@ from bot.plans.market import MarketCalendar, day_label
 from cogs.render.limits import CHOICE_LIMIT, CHOICE_NAME_LIMIT, CONTENT_LIMIT
 from cogs.render.markdown import cut, plain
 
+#: The `coach` and `date` options of /plan and /history (`app_commands.describe(**...)`).
+COACH_AND_DATE: Final[Mapping[str, str]] = {
+    "coach": "Whose plan: pick a coach from the list",
+    "date": "YYYY-MM-DD, today or previous (default: today, the current trading session)",
+}
 #: Sessions offered by the date autocomplete, counting back from the current one.
 SUGGESTED_SESSIONS: Final = 10
 

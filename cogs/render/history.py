@@ -21,7 +21,7 @@ from bot.plans import CoachPlan, PlanHistory
 from bot.plans.history import PlanVersion, versions
 from bot.plans.market import MarketCalendar, closed_day_note, day_label
 from bot.plans.worddiff import word_diff
-from bot.plans.wording import ago, plural
+from bot.plans.wording import plural
 from cogs.render.limits import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
@@ -41,6 +41,7 @@ from cogs.render.parts import (
     discord_time,
     with_note,
 )
+from cogs.render.source import source_line
 
 #: Edit fields at most: the rest of the 25 hold the "earlier edits" line and the first post.
 MAX_EDIT_FIELDS: Final = FIELD_COUNT_LIMIT - 2
@@ -93,18 +94,6 @@ def history_embed(
     if history and (history.error is None or history.stale):
         _add_versions(embed, versions(plan, history))
     return embed
-
-
-def source_line(history: PlanHistory, now: dt.datetime) -> str:
-    """Where the history came from, in the words `/plan`'s footer uses."""
-    age = history.age_at(now)
-    if history.stale:
-        return f"Stale copy fetched {ago(age)}: the plan service is not answering"
-    if history.error is not None:
-        return "No answer from the plan service"
-    if history.from_cache:
-        return f"From cache · fetched {ago(age)}"
-    return "Live from the plan service"
 
 
 def _unedited_text(

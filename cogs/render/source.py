@@ -7,19 +7,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Protocol
 
-from bot.plans import CoachPlan
+from bot.plans import CoachPlan, ErrorCategory
 from bot.plans.wording import ago
 
 
-def source_line(plan: CoachPlan, now: dt.datetime | None = None) -> str:
+class Answer(Protocol):
+    """What the footer reads of an answer: a `CoachPlan` or a `PlanHistory`."""
+
+    @property
+    def stale(self) -> bool: ...
+    @property
+    def error(self) -> ErrorCategory | None: ...
+    @property
+    def from_cache(self) -> bool: ...
+    def age_at(self, now: dt.datetime) -> float: ...
+
+
+def source_line(answer: Answer, now: dt.datetime | None = None) -> str:
     """Where one answer came from; `now` is the client's clock, the wall clock without it."""
-    age = plan.age_seconds if now is None else plan.age_at(now)
-    if plan.stale:
+    age = answer.age_at(dt.datetime.now(dt.UTC) if now is None else now)
+    if answer.stale:
         return f"Stale copy fetched {ago(age)}: the plan service is not answering"
-    if plan.error is not None:
+    if answer.error is not None:
         return "No answer from the plan service"
-    if plan.from_cache:
+    if answer.from_cache:
         return f"From cache · fetched {ago(age)}"
     return "Live from the plan service"
 
