@@ -119,7 +119,7 @@ class CoachPlanClient:
         )
         self._cache: PlanCache[Any] = PlanCache(maxsize=cfg.max_cache_size, clock=clock)
         self._stale: StaleStore[CoachPlan] = StaleStore(
-            maxsize=cfg.max_stale_size or 10 * cfg.max_cache_size,
+            maxsize=cfg.stale_store_size,
             ttl=cfg.stale_ttl_seconds,
             clock=clock,
         )

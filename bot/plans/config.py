@@ -76,6 +76,11 @@ class ClientConfig:
         for name in ("api_base_url", "coaches", "market_calendar", "redis_timeout_seconds"):
             object.__setattr__(self, name, checked[name])  # normalised: tuple, upper case
 
+    @property
+    def stale_store_size(self) -> int:
+        """How many stale copies a store keeps: `max_stale_size`, or ten times the cache."""
+        return self.max_stale_size or 10 * self.max_cache_size
+
     def replace(self, **changes: Any) -> Self:
         """A copy with `changes` (checked like any new config)."""
         return dataclasses.replace(self, **changes)

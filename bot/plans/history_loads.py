@@ -82,7 +82,7 @@ class PlanHistories:
         self._strict = config.strict
         self._cache: PlanCache[PlanHistory] = PlanCache(maxsize=config.max_cache_size, clock=clock)
         self._stale: StaleStore[PlanHistory] = StaleStore(
-            maxsize=config.max_stale_size or 10 * config.max_cache_size,
+            maxsize=config.stale_store_size,
             ttl=config.stale_ttl_seconds,
             clock=clock,
         )

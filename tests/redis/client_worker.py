@@ -13,15 +13,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
 import sys
 from typing import Any
 
 from bot.plans import CoachPlan, CoachPlanClient
-
-
-def emit(event: str, **data: Any) -> None:
-    print(json.dumps({"event": event, **data}), flush=True)
+from tests.redis.worker import emit, serve
 
 
 def shown(plan: CoachPlan) -> dict[str, Any]:
@@ -74,18 +70,7 @@ class ClientWorker:
     async def run(self) -> None:
         async with self.client:
             await asyncio.wait_for(self.tier.listening.wait(), 30)
-            emit("ready", pid=os.getpid())
-            tasks: set[asyncio.Task[None]] = set()
-            while line := await asyncio.to_thread(sys.stdin.readline):
-                cmd = json.loads(line)
-                if cmd["op"] == "exit":
-                    break
-                task = asyncio.create_task(self.handle(cmd))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await serve(self.handle)
 
 
 if __name__ == "__main__":

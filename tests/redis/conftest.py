@@ -16,7 +16,6 @@ import pytest
 
 from bot.plans import CoachPlanClient
 from bot.plans.shared.tier import RedisTier
-from tests.conftest import FakeTime
 from tests.contract_server import ContractServer
 
 from .server import INSTALL_HINT, RedisServer, find_redis_server
@@ -93,32 +92,22 @@ async def start_peer(redis_server: RedisServer, prefix: str) -> AsyncIterator[Ca
 
 
 @pytest.fixture
-async def make_shared_client(
-    plan_server: ContractServer, fake_time: FakeTime, redis_server: RedisServer, prefix: str
-) -> AsyncIterator[Callable[..., CoachPlanClient]]:
+def make_shared_client(
+    make_client: Callable[..., CoachPlanClient], redis_server: RedisServer, prefix: str
+) -> Callable[..., CoachPlanClient]:
     """Clients on the contract server and the test's Redis namespace, as separate processes
-    would be (each its own tier); all closed at teardown. Time is the fake clock, so the
-    tier's back-off after a Redis failure ends when the test advances it."""
-    made: list[CoachPlanClient] = []
+    would be (each its own tier); `make_client`'s, so on the fake clock and closed at
+    teardown: the tier's back-off after a Redis failure ends when the test advances it."""
 
     def make(**overrides: Any) -> CoachPlanClient:
         options: dict[str, Any] = {
-            "sleep": fake_time.sleep,
-            "clock": fake_time.clock,
-            "now": fake_time.now,
-            "timeout": 2,
             "redis_url": redis_server.url,
             "redis_prefix": prefix,
             "redis_timeout_seconds": 2.0,  # a loaded test machine, not the 50 ms default
         }
-        options.update(overrides)
-        client = CoachPlanClient(options.pop("api_base_url", plan_server.url), **options)
-        made.append(client)
-        return client
+        return make_client(**(options | overrides))
 
-    yield make
-    for client in made:
-        await client.close()
+    return make
 
 
 @pytest.fixture

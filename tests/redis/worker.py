@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -26,6 +27,23 @@ from bot.plans.shared.tier import RedisTier
 
 def emit(event: str, **data: Any) -> None:
     print(json.dumps({"event": event, **data}), flush=True)
+
+
+async def serve(handle: Callable[[dict[str, Any]], Coroutine[Any, Any, None]]) -> None:
+    """Say "ready", then run each command line from stdin as its own task until "exit"
+    (a held request does not block the next command); cancel what is left."""
+    emit("ready", pid=os.getpid())
+    tasks: set[asyncio.Task[None]] = set()
+    while line := await asyncio.to_thread(sys.stdin.readline):
+        cmd = json.loads(line)
+        if cmd["op"] == "exit":
+            break
+        task = asyncio.create_task(handle(cmd))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def upstream_key(prefix: str) -> str:
@@ -101,18 +119,7 @@ class Worker:
     async def run(self) -> None:
         self.tier.start()
         await asyncio.wait_for(self.tier.listening.wait(), 30)
-        emit("ready", pid=os.getpid())
-        tasks: set[asyncio.Task[None]] = set()
-        while line := await asyncio.to_thread(sys.stdin.readline):
-            cmd = json.loads(line)
-            if cmd["op"] == "exit":
-                break
-            task = asyncio.create_task(self.handle(cmd))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await serve(self.handle)
         await self.tier.close()
         await self.counter.aclose()
 
