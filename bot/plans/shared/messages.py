@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from .keyspace import Invalidation
 
@@ -75,11 +75,8 @@ class ClearNews:
 
 
 def parse_clear(data: bytes) -> ClearNews | None:
-    try:
-        raw = json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(raw, dict):
+    raw = _json_object(data)
+    if raw is None:
         return None
     origin, coach, day, gen = raw.get("o"), raw.get("c"), raw.get("d"), raw.get("g")
     if not isinstance(origin, str) or type(gen) is not int:
@@ -101,13 +98,19 @@ class BreakerNews:
 
 
 def parse_breaker(data: bytes) -> BreakerNews | None:
-    try:
-        raw = json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(raw, dict):
+    raw = _json_object(data)
+    if raw is None:
         return None
     origin, ms = raw.get("o"), raw.get("ms")
     if not isinstance(origin, str) or type(ms) is not int or ms < 0:
         return None
     return BreakerNews(origin, ms)
+
+
+def _json_object(data: bytes) -> dict[str, Any] | None:
+    """A message's JSON object, or None for garbage (another program on our channel)."""
+    try:
+        raw = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return raw if isinstance(raw, dict) else None
