@@ -142,6 +142,21 @@ class Page:
                     return
                 await asyncio.sleep(POLL_SECONDS)
 
+    async def open_more_options(self) -> None:
+        """Click "+1" until the optional options are listed: a click that lands while a late
+        answer redraws the composer is lost, as a person would see and click again."""
+        listed = (
+            "[...document.querySelectorAll('.command-suggestion')]"
+            ".some(e => e.textContent.includes('date'))"
+        )
+        async with asyncio.timeout(PAGE_WAIT_SECONDS):
+            while True:
+                await self.click(".command-ghost", "+1")
+                for _ in range(20):  # about a second for the list to open
+                    if await self.js(listed):
+                        return
+                    await asyncio.sleep(POLL_SECONDS)
+
     async def send_command(self) -> None:
         """Enter, until the composer lets go of the command (it is sent). Enter does nothing
         while suggestions are open, and a late answer for an earlier keystroke can reopen
@@ -227,7 +242,7 @@ async def test_the_readmes_composer_steps_send_a_slash_command() -> None:
             await page.until("!!document.querySelector('[data-option=coach]')", "the coach box")
             await page.type("d")  # 2. the coach, then Escape
             await page.close_suggestions("D")
-            await page.click(".command-ghost", "+1")  # 3. +1 more: date
+            await page.open_more_options()  # 3. +1 more: date
             await page.click(".command-suggestion", "date")
             await page.until("document.activeElement.dataset.option === 'date'", "the date box")
             await page.type("previous")
